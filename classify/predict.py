@@ -1,0 +1,36 @@
+"""Classifying posts given as data (the `predict` and `eval` commands)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from classify.classifier import is_chinese
+from classify.encoder import get_encoder
+from crawlers.normalize import detect_lang
+from crackdown.config import Config
+
+
+def predict_rows(config: Config, rows: list[dict]) -> list[dict]:
+    """[{"id", "labels", "scores"}] for rows with id, title, text and optional lang."""
+    from classify.stage import load_model
+    from crackdown.archive import open_archive
+
+    db = open_archive(config.archive.path) if Path(config.archive.path).exists() else None
+    try:
+        model = load_model(config, db)
+    finally:
+        if db is not None:
+            db.close()
+    encoder = get_encoder(config.classify.model, config.classify.max_seq_length,
+                          config.classify.batch_size)
+    langs = [r.get("lang") or detect_lang(f"{r.get('title', '')}\n{r['text']}") for r in rows]
+    langs = ["zh" if is_chinese(lang) else lang for lang in langs]
+    out = []
+    for start in range(0, len(rows), 256):
+        chunk = rows[start:start + 256]
+        preds = model.predict([r.get("title", "") for r in chunk], [r["text"] for r in chunk],
+                              langs[start:start + 256], encoder=encoder)
+        out += [{"id": r["id"], "labels": p.labels,
+                 "scores": {k: round(v, 4) for k, v in p.scores.items()}}
+                for r, p in zip(chunk, preds)]
+    return out

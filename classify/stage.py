@@ -1,0 +1,89 @@
+"""The classify stage: tag archived posts that lack tags for the current model version."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from classify.classifier import Prediction, TopicModel, is_chinese, post_text
+from classify.encoder import get_encoder
+from classify.marketplaces import mentioned_marketplaces
+from crackdown.archive import open_archive, posts as post_rows, tags
+from crackdown.config import Config
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ClassifyReport:
+    model_version: str
+    classified: int = 0
+    tagged: int = 0
+    corrected: int = 0
+
+    def as_stats(self) -> dict:
+        return {"model_version": self.model_version, "classified": self.classified,
+                "tagged": self.tagged, "corrected": self.corrected}
+
+
+def load_model(config: Config, db=None) -> TopicModel:
+    """The current model (trained on seed data plus the archive's corrections when `db` is given)."""
+    from classify.train import load_or_train
+
+    corrections = tags.corrected_posts(db) if db is not None else []
+    encoder = get_encoder(config.classify.model, config.classify.max_seq_length,
+                          config.classify.batch_size)
+    return load_or_train(config, corrections, encoder)
+
+
+def classify_archive(config: Config, everything: bool = False) -> ClassifyReport:
+    db = open_archive(config.archive.path)
+    try:
+        return _classify(config, db, everything)
+    finally:
+        db.close()
+
+
+def _classify(config: Config, db, everything: bool) -> ClassifyReport:
+    truth = tags.corrections(db)
+    model = load_model(config, db)
+    encoder = get_encoder(config.classify.model, config.classify.max_seq_length,
+                          config.classify.batch_size)
+    hints = {s.id: set(s.marketplaces) for s in config.sources}
+    report = ClassifyReport(model.version)
+    for batch in tags.posts_to_classify(db, model.version, everything):
+        en = [p for p in batch if not is_chinese(p["lang"])]
+        embeddings = encoder.encode([post_text(p["title"], p["body"]) for p in en]) if en else None
+        en_pos = {p["id"]: i for i, p in enumerate(en)}
+        predictions = _predict_batch(model, batch, en, embeddings, encoder)
+        with db.atomic():
+            if en:
+                tags.save_embeddings(db, [p["id"] for p in en], embeddings, model.encoder_name)
+            for post, pred in zip(batch, predictions):
+                if post["id"] in truth:   # a person's correction outranks the model
+                    pred = Prediction(sorted(truth[post["id"]]),
+                                      {t: float(t in truth[post["id"]]) for t in model.topics},
+                                      "label")
+                    report.corrected += 1
+                tags.save_classification(db, post["id"], model.version, pred.scores, pred.labels,
+                                         pred.method)
+                markets = mentioned_marketplaces(f"{post['title']}\n{post['body']}")
+                post_rows.set_marketplaces(db, post["id"], markets | hints.get(post["source_id"], set()))
+                report.classified += 1
+                report.tagged += bool(pred.labels)
+        del en_pos
+    return report
+
+
+def _predict_batch(model: TopicModel, batch: list[dict], en: list[dict], embeddings, encoder):
+    zh = [p for p in batch if is_chinese(p["lang"])]
+    by_id = {}
+    if en:
+        for p, pred in zip(en, model.predict([p["title"] for p in en], [p["body"] for p in en],
+                                             [p["lang"] for p in en], embeddings=embeddings)):
+            by_id[p["id"]] = pred
+    if zh:
+        for p, pred in zip(zh, model.predict([p["title"] for p in zh], [p["body"] for p in zh],
+                                             [p["lang"] for p in zh], encoder=encoder)):
+            by_id[p["id"]] = pred
+    return [by_id[p["id"]] for p in batch]

@@ -1,0 +1,152 @@
+"""The archive schema, as named migrations.
+
+Each migration runs once, in its own transaction, and is recorded in `_sqlite_migrations`
+(sqlite-utils' Migrations). Add new migrations at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("crackdown")
+
+
+@migrations(name="0001_core_tables")
+def _core_tables(db: Database) -> None:
+    db.execute("""
+        CREATE TABLE sources (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            type TEXT NOT NULL,
+            url TEXT NOT NULL,
+            tier TEXT NOT NULL,
+            lang TEXT,
+            last_ok_at TEXT,
+            last_error TEXT,
+            last_error_at TEXT,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            items_total INTEGER NOT NULL DEFAULT 0,
+            last_attempt_at TEXT,
+            last_item_count INTEGER
+        )""")
+    db.execute("""
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            size INTEGER NOT NULL DEFAULT 1
+        )""")
+    db.execute("""
+        CREATE TABLE posts (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            source_id TEXT NOT NULL REFERENCES sources(id),
+            title TEXT NOT NULL,
+            body TEXT NOT NULL DEFAULT '',
+            author TEXT,
+            published_at TEXT,
+            fetched_at TEXT NOT NULL,
+            lang TEXT,
+            content_hash TEXT NOT NULL,
+            story_id INTEGER REFERENCES stories(id),
+            guid TEXT,
+            origin TEXT
+        )""")
+    # The brief selects by day: posts are dated by publication, else by first sight.
+    db.execute("CREATE INDEX idx_posts_day ON posts(COALESCE(published_at, fetched_at))")
+    db.execute("CREATE INDEX idx_posts_source ON posts(source_id)")
+    db.execute("CREATE INDEX idx_posts_hash ON posts(content_hash)")
+    db.execute("CREATE INDEX idx_posts_story ON posts(story_id)")
+    db.execute("""
+        CREATE TABLE tags (
+            post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+            topic TEXT NOT NULL,
+            score REAL NOT NULL,
+            method TEXT NOT NULL,
+            model_version TEXT NOT NULL,
+            PRIMARY KEY (post_id, topic)
+        )""")
+    db.execute("CREATE INDEX idx_tags_topic ON tags(topic, post_id)")
+    db.execute("""
+        CREATE TABLE classifications (
+            post_id INTEGER PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+            model_version TEXT NOT NULL,
+            classified_at TEXT NOT NULL,
+            scores TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_classifications_version ON classifications(model_version)")
+    db.execute("""
+        CREATE TABLE embeddings (
+            post_id INTEGER PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+            encoder TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE marketplaces (
+            post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+            marketplace TEXT NOT NULL,
+            PRIMARY KEY (post_id, marketplace)
+        )""")
+    db.execute("CREATE INDEX idx_marketplaces_m ON marketplaces(marketplace, post_id)")
+    db.execute("""
+        CREATE TABLE labels (
+            id INTEGER PRIMARY KEY,
+            post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+            topic TEXT NOT NULL,
+            value INTEGER NOT NULL CHECK (value IN (0, 1)),
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_labels_post ON labels(post_id, topic)")
+    db.execute("""
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            command TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL,
+            stats TEXT,
+            error TEXT
+        )""")
+    db.execute("""
+        CREATE TABLE briefs (
+            date TEXT PRIMARY KEY,
+            generated_at TEXT NOT NULL,
+            subject TEXT,
+            html TEXT NOT NULL,
+            text TEXT NOT NULL,
+            sent_at TEXT,
+            recipients TEXT
+        )""")
+
+
+@migrations(name="0002_posts_fts", transactional=False)
+def _posts_fts(db: Database) -> None:
+    # The sqlite-utils layout (posts_fts with content=posts and _ai/_ad/_au triggers) is what
+    # `sqlite-utils search` and Datasette's search box look for.
+    db["posts"].enable_fts(["title", "body"], create_triggers=True, replace=True)
+
+
+@migrations(name="0003_views")
+def _views(db: Database) -> None:
+    db.execute("""
+        CREATE VIEW tagged_posts AS
+        SELECT p.id AS post_id, p.url, p.title, p.published_at, p.fetched_at,
+               COALESCE(p.published_at, p.fetched_at) AS dated_at, p.lang,
+               p.source_id, s.name AS source_name, s.tier,
+               t.topic, t.score, t.method, t.model_version, p.story_id
+        FROM posts p
+        JOIN sources s ON s.id = p.source_id
+        JOIN tags t ON t.post_id = p.id""")
+    db.execute("""
+        CREATE VIEW daily_topic_counts AS
+        SELECT substr(COALESCE(p.published_at, p.fetched_at), 1, 10) AS day,
+               t.topic, COUNT(*) AS posts, COUNT(DISTINCT p.source_id) AS sources
+        FROM posts p JOIN tags t ON t.post_id = p.id
+        GROUP BY day, t.topic""")
+
+
+def apply(db: Database) -> None:
+    """Bring the archive's schema up to date (safe to call on every open)."""
+    migrations.apply(db)

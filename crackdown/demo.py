@@ -1,0 +1,55 @@
+"""`crackdown demo`: the whole pipeline against the bundled May 2021 site, offline.
+
+Serves the demo site on 127.0.0.1, writes a config pointing at it, and runs crawl → classify →
+brief into the output folder. The brief date is the day the review-manipulation wave broke.
+"""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from pathlib import Path
+
+from crackdown.config import (ArchiveConfig, BriefConfig, ClassifyConfig, Config, CrawlConfig,
+                              DEFAULT_TOPICS, SourceConfig)
+from crackdown.run import RunResult, _run_stages
+
+DEMO_DATE = Date(2021, 5, 13)
+
+
+def demo_config(out: Path, base_url: str, topics=DEFAULT_TOPICS) -> Config:
+    """A config for the demo site: no politeness delay (it is our own server), no age limit."""
+    from crawlers.demo_site.site import load_demo_sources
+
+    sources = tuple(
+        SourceConfig(id=s["id"], name=s["name"], type=s["type"], url=base_url + s["path"],
+                     tier=s["tier"], lang=s["lang"], marketplaces=tuple(s["marketplaces"]),
+                     fetch_articles=bool(s.get("articles")))
+        for s in load_demo_sources())
+    return Config(
+        path=out / "demo-config.toml",
+        archive=ArchiveConfig(path=out / "archive.db"),
+        crawl=CrawlConfig(user_agent="crackdown-demo/0.1 (+mailto:demo@example.com)",
+                          download_delay=0.0, max_age_days=0, autothrottle=False, retries=1),
+        sources=sources,
+        classify=ClassifyConfig(model_dir=out / "model"),
+        topics=topics,
+        brief=BriefConfig(timezone="UTC", baseline_days=12),
+    )
+
+
+def run_demo(out: Path, topics=DEFAULT_TOPICS, log_level: str = "WARNING") -> tuple[RunResult, Path]:
+    from crawlers.demo_site.site import DemoServer
+
+    out.mkdir(parents=True, exist_ok=True)
+    with DemoServer() as server:
+        config = demo_config(out, server.base, topics)
+        result = _run_stages(config, DEMO_DATE, send=False, command="demo", log_level=log_level)
+    from crackdown.archive import open_archive, runs
+
+    db = open_archive(config.archive.path)
+    brief = runs.get_brief(db, DEMO_DATE.isoformat())
+    db.close()
+    html_path, text_path = out / "brief.html", out / "brief.txt"
+    html_path.write_text(brief["html"], encoding="utf-8")
+    text_path.write_text(brief["text"], encoding="utf-8")
+    return result, html_path

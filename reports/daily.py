@@ -1,0 +1,53 @@
+"""The brief stage: read a day from the archive, build and render the brief, store it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date as Date, timedelta
+
+import numpy as np
+
+from crackdown.archive import open_archive, queries, runs, sources
+from crackdown.archive.stories import save_stories
+from crackdown.config import Config
+from reports.brief import Brief, BriefInputs, build_brief, day_bounds
+from reports.render import render_html, render_text
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RenderedBrief:
+    brief: Brief
+    subject: str
+    html: str
+    text: str
+
+
+def load_inputs(db, config: Config, day: Date) -> BriefInputs:
+    start, end = day_bounds(day, config.brief.timezone)
+    base_start, _ = day_bounds(day - timedelta(days=config.brief.baseline_days), config.brief.timezone)
+    posts = queries.posts_between(db, start, end)
+    vectors = {pid: np.frombuffer(blob, dtype=np.float32)
+               for pid, blob in queries.embeddings_for(db, [p["id"] for p in posts])}
+    return BriefInputs(
+        date=day, posts=posts,
+        history=queries.tagged_dates_between(db, base_start, end),
+        market_history=queries.marketplace_dates_between(db, base_start, end),
+        health=sources.source_health(db), vectors=vectors,
+    )
+
+
+def make_brief(config: Config, day: Date) -> RenderedBrief:
+    """Build, render and store the brief for `day` (stories grouped and saved on the way)."""
+    db = open_archive(config.archive.path)
+    try:
+        brief = build_brief(load_inputs(db, config, day), list(config.topics), config.brief)
+        rendered = RenderedBrief(brief, brief.subject, render_html(brief), render_text(brief))
+        with db.atomic():
+            save_stories(db, brief.stories)
+            runs.save_brief(db, brief.date, rendered.subject, rendered.html, rendered.text)
+        return rendered
+    finally:
+        db.close()

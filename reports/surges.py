@@ -1,0 +1,44 @@
+"""Is today's count a wave? A Poisson tail test against the baseline window.
+
+With counts this small a bare ratio lies (1 post against a baseline of 0.1 is "10×"). We model the
+daily count as Poisson with the baseline's mean rate (plus half a post of prior, so an empty
+baseline is not a rate of zero) and flag a surge when today's count is at least `min_count` and
+P(X ≥ today | baseline rate) is below `p_value`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+def poisson_tail(k: int, rate: float) -> float:
+    """P(X >= k) for X ~ Poisson(rate)."""
+    if k <= 0:
+        return 1.0
+    term = math.exp(-rate)
+    cdf = term
+    for i in range(1, k):
+        term *= rate / i
+        cdf += term
+    return max(0.0, 1.0 - cdf)
+
+
+@dataclass(frozen=True)
+class SurgeTest:
+    today: int
+    baseline_mean: float   # posts per day over the baseline window
+    ratio: float
+    p_value: float
+    is_surge: bool
+
+
+def test_surge(today: int, baseline_counts: list[int], min_count: int = 3,
+               p_value: float = 0.01) -> SurgeTest:
+    days = max(len(baseline_counts), 1)
+    mean = sum(baseline_counts) / days
+    rate = (sum(baseline_counts) + 0.5) / days
+    p = poisson_tail(today, rate)
+    ratio = today / max(mean, 1.0 / days)
+    return SurgeTest(today, round(mean, 3), round(ratio, 1), p,
+                     today >= min_count and p < p_value)
