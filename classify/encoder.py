@@ -48,6 +48,9 @@ class Encoder:
             # Nothing may download weights at run time: a missing model is an error, not a fetch.
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             location = resolve_model(self.name)
             from sentence_transformers import SentenceTransformer
 

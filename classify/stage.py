@@ -54,7 +54,6 @@ def _classify(config: Config, db, everything: bool) -> ClassifyReport:
     for batch in tags.posts_to_classify(db, model.version, everything):
         en = [p for p in batch if not is_chinese(p["lang"])]
         embeddings = encoder.encode([post_text(p["title"], p["body"]) for p in en]) if en else None
-        en_pos = {p["id"]: i for i, p in enumerate(en)}
         predictions = _predict_batch(model, batch, en, embeddings, encoder)
         with db.atomic():
             if en:
@@ -67,11 +66,12 @@ def _classify(config: Config, db, everything: bool) -> ClassifyReport:
                     report.corrected += 1
                 tags.save_classification(db, post["id"], model.version, pred.scores, pred.labels,
                                          pred.method)
-                markets = mentioned_marketplaces(f"{post['title']}\n{post['body']}")
-                post_rows.set_marketplaces(db, post["id"], markets | hints.get(post["source_id"], set()))
+                # What the post names wins; the source's hint covers posts that name none.
+                markets = (mentioned_marketplaces(f"{post['title']}\n{post['body']}")
+                           or hints.get(post["source_id"], set()))
+                post_rows.set_marketplaces(db, post["id"], markets)
                 report.classified += 1
                 report.tagged += bool(pred.labels)
-        del en_pos
     return report
 
 

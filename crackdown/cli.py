@@ -45,8 +45,15 @@ class State:
 
 
 def _setup_logging(verbosity: int) -> None:
+    """Quiet under cron: warnings and errors only, unless -v. The level sits on the handler too,
+    because Scrapy resets the root logger's level when it starts."""
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
 
 
 def _parse_date(value: str | None, option: str) -> Date | None:

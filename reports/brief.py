@@ -55,6 +55,7 @@ class Surge:
     sources: int
     tiers: list[str]
     test: SurgeTest
+    top_marketplaces: list[str] = field(default_factory=list)  # most-named first
 
 
 @dataclass
@@ -83,7 +84,8 @@ class Brief:
     def subject(self) -> str:
         if self.surges:
             lead = self.surges[0]
-            where = f" on {market_label(lead.marketplace)}" if lead.marketplace else ""
+            where = (f" on {', '.join(market_label(m) for m in lead.top_marketplaces)}"
+                     if lead.top_marketplaces else "")
             return (f"Crackdown {self.date}: {lead.topic_name} surge{where} "
                     f"({lead.count} posts, {lead.test.ratio:g}× usual)")
         return f"Crackdown {self.date}: {self.enforcement_posts} enforcement posts, no surge"
@@ -157,7 +159,7 @@ def build_brief(inputs: BriefInputs, topics: list[TopicConfig], cfg: BriefConfig
             m_posts = [p for p in topic_posts if market in p["marketplaces"]]
             base = [market_counts[(topic.id, market)][d] for d in days[:-1]]
             m_surge = _surge_for(topic, market, m_posts, base, len(m_posts), cfg)
-            if m_surge and (surge is None or len(m_posts) < len(topic_posts)):
+            if m_surge and surge is None:  # a topic-wide wave already names its marketplaces
                 surges.append(m_surge)
         stories = [_story(g, topic.id) for g in groups
                    if any(topic.id in p["topics"] for p in g)]
@@ -179,8 +181,10 @@ def _surge_for(topic: TopicConfig, market: str | None, posts: list[dict], baseli
     if not test.is_surge:
         return None
     tiers = sorted({p["tier"] for p in posts}, key=lambda t: -TIER_RANK.get(t, 0))
+    named = Counter(m for p in posts for m in p["marketplaces"])
+    top = [m for m, n in named.most_common(3) if n * 4 >= today] if market is None else [market]
     return Surge(topic.id, topic.name, market, today, len({p["source_id"] for p in posts}),
-                 tiers, test)
+                 tiers, test, top)
 
 
 def _story(group: list[dict], topic: str) -> StoryItem:

@@ -98,9 +98,9 @@ def search(db: Database, query: str, *, topics: Sequence[str] = (), marketplaces
         return _dicts(db.execute(sql, [*params, limit]))
     except sqlite3.OperationalError as exc:
         message = str(exc)
-        if "fts5" in message or "syntax" in message or "no such column" in message:
-            raise SearchSyntaxError(message) from exc
-        raise
+        if any(word in message for word in ("locked", "disk", "readonly", "no such table")):
+            raise
+        raise SearchSyntaxError(message) from exc  # fts5 syntax, unterminated string, bad column
 
 
 def embeddings_for(db: Database, post_ids: Sequence[int]) -> list[tuple[int, bytes]]:

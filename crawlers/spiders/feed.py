@@ -10,6 +10,7 @@ from crawlers.items import PostItem
 from crawlers.normalize import struct_time_to_iso
 from crawlers.spiders.base import SourceSpider
 
+_NUMERIC_DATE = re.compile(r"\s*\d{4}[/.-]\d{1,2}[/.-]\d{1,2}(?:\s|$)")
 _OUTLET_SUFFIX = re.compile(r"\s+[-–—|]\s+([^-–—|]{2,80})$")
 
 
@@ -45,9 +46,14 @@ def entry_to_item(entry, source_id: str, strip_title_suffix: bool = False,
         if match:
             origin = origin or match.group(1).strip()
             title = title[:match.start()]
-    published = (struct_time_to_iso(entry.get("published_parsed"))
-                 or struct_time_to_iso(entry.get("updated_parsed"))
-                 or entry.get("published") or entry.get("updated"))
+    raw_date = entry.get("published") or entry.get("updated") or ""
+    if _NUMERIC_DATE.match(raw_date):
+        # feedparser misreads forum dates like "2020/1/10 14:33:00" (as 2020-11-01); the
+        # normalise pipeline parses them year-first instead.
+        published = raw_date
+    else:
+        published = (struct_time_to_iso(entry.get("published_parsed"))
+                     or struct_time_to_iso(entry.get("updated_parsed")) or raw_date or None)
     return PostItem(
         source_id=source_id, url=link, title=title,
         body_html=content if len(content) > len(summary) else summary,
