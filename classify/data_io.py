@@ -19,16 +19,16 @@ def read_jsonl(path: Path | str, require: tuple[str, ...] = ("id", "title", "tex
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
-        raise DataError(f"{path}: file not found")
+        raise DataError(f"{path}: file not found") from None
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 ({exc.reason})")
+        raise DataError(f"{path}: not UTF-8 ({exc.reason})") from None
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{n}: invalid JSON ({exc.msg})")
+            raise DataError(f"{path}:{n}: invalid JSON ({exc.msg})") from None
         if not isinstance(row, dict):
             raise DataError(f"{path}:{n}: expected a JSON object per line")
         missing = [k for k in require if k not in row]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from classify.classifier import is_chinese
 from classify.encoder import get_encoder
-from crawlers.normalize import detect_lang
 from crackdown.config import Config
+from crawlers.normalize import detect_lang
 
 
 def predict_rows(config: Config, rows: list[dict]) -> list[dict]:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from classify.classifier import Prediction, TopicModel, is_chinese, post_text
 from classify.encoder import get_encoder
 from classify.marketplaces import mentioned_marketplaces
-from crackdown.archive import open_archive, posts as post_rows, tags
+from crackdown.archive import open_archive, tags
+from crackdown.archive import posts as post_rows
 from crackdown.config import Config
 
 log = logging.getLogger(__name__)

@@ -62,7 +62,7 @@ def _parse_date(value: str | None, option: str) -> Date | None:
     try:
         return Date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=option)
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=option) from None
 
 
 def _fail(message: str, code: int = EXIT_FAILED) -> None:
@@ -255,7 +255,8 @@ def _print_rows(rows: list[dict], fmt: str, table_cols: list[str]) -> None:
 @click.pass_obj
 def sources(state: State) -> None:
     """Source health: last success, last error, items, consecutive failures."""
-    from crackdown.archive import ArchiveError, open_archive, sources as source_rows
+    from crackdown.archive import ArchiveError, open_archive
+    from crackdown.archive import sources as source_rows
 
     config = state.config
     try:

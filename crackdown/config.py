@@ -179,11 +179,11 @@ def load_config(path: Path | str) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(path, "", "file not found; pass --config PATH or set CRACKDOWN_CONFIG")
+        raise ConfigError(path, "", "file not found; pass --config PATH or set CRACKDOWN_CONFIG") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(path, "", f"not UTF-8 text ({exc.reason})")
+        raise ConfigError(path, "", f"not UTF-8 text ({exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, "", f"invalid TOML: {exc}")
+        raise ConfigError(path, "", f"invalid TOML: {exc}") from None
     return parse_config(raw, path)
 
 
@@ -357,7 +357,7 @@ def _check_timezone(path: Path, name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(path, "brief.timezone", f"{name!r} is not an IANA time zone (e.g. \"UTC\", "
-                                                  "\"Asia/Shanghai\", \"America/New_York\")")
+                                                  "\"Asia/Shanghai\", \"America/New_York\")") from None
 
 
 def _relative(base: Path, p: Path) -> Path:

@@ -9,8 +9,15 @@ from __future__ import annotations
 from datetime import date as Date
 from pathlib import Path
 
-from crackdown.config import (ArchiveConfig, BriefConfig, ClassifyConfig, Config, CrawlConfig,
-                              DEFAULT_TOPICS, SourceConfig)
+from crackdown.config import (
+    DEFAULT_TOPICS,
+    ArchiveConfig,
+    BriefConfig,
+    ClassifyConfig,
+    Config,
+    CrawlConfig,
+    SourceConfig,
+)
 from crackdown.run import RunResult, _run_stages
 
 DEMO_DATE = Date(2021, 5, 13)

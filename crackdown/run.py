@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date as Date, datetime, timedelta
+from datetime import date as Date
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from crackdown.archive import ArchiveError, open_archive, runs

@@ -10,8 +10,14 @@ from scrapy.exceptions import DropItem
 from crackdown.archive import open_archive, posts, utcnow
 from crawlers.extract import extract_article
 from crawlers.items import PostItem
-from crawlers.normalize import canonical_url, clean_text, content_hash, detect_lang, html_to_text
-from crawlers.normalize import to_utc_iso
+from crawlers.normalize import (
+    canonical_url,
+    clean_text,
+    content_hash,
+    detect_lang,
+    html_to_text,
+    to_utc_iso,
+)
 
 log = logging.getLogger(__name__)
 

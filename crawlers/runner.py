@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from crackdown.archive import open_archive, sources as source_rows
+from crackdown.archive import open_archive
+from crackdown.archive import sources as source_rows
 from crackdown.config import Config, SourceConfig
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date as Date, datetime, timedelta
+from datetime import date as Date
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from crackdown.config import BriefConfig, TopicConfig
@@ -133,7 +134,6 @@ def build_brief(inputs: BriefInputs, topics: list[TopicConfig], cfg: BriefConfig
     wanted = set(cfg.marketplaces)
 
     posts = [p for p in inputs.posts if not wanted or wanted & set(p["marketplaces"])]
-    topic_names = {t.id: t.name for t in topics}
 
     # daily counts per topic (and per topic × marketplace) for trends and surge tests
     counts: dict[str, Counter] = defaultdict(Counter)

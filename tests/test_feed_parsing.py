@@ -9,9 +9,9 @@ import sqlite3
 import pytest
 
 from crawlers.normalize import html_to_text, to_utc_iso
+from crawlers.spiders.discourse import first_post, topic_list_items
 from crawlers.spiders.feed import entry_to_item, looks_like_html, parse_feed_bytes
 from crawlers.spiders.reddit import listing_to_items
-from crawlers.spiders.discourse import first_post, topic_list_items
 from tests.conftest import FIXTURES, real_fixture, run_cli, write_config
 
 EXPECTED = {k: v for k, v in json.loads((FIXTURES / "real_feeds.json").read_text()).items()

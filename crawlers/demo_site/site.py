@@ -101,7 +101,7 @@ def _atom(src: dict, posts: list[dict], base: str, link_for, full_content: bool)
   <link rel="self" href="{base}{src['path']}"/>
 {chr(10).join(entries)}
 </feed>
-""".encode("utf-8")
+""".encode()
 
 
 def _reddit_json(src: dict, posts: list[dict]) -> bytes:
@@ -137,13 +137,13 @@ def _reddit_atom(src: dict, posts: list[dict], base: str) -> bytes:
 <id>t3_demo{post_id}</id><link href="{link}"/><updated>{_when(p).isoformat()}</updated>
 <published>{_when(p).isoformat()}</published><title>{escape(p['title'])}</title></entry>""")
     return f"""<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/"><category term="{sub}" label="r/{sub}"/><updated>{_when(posts[-1]).isoformat()}</updated><id>/r/{sub}/new/.rss</id><link rel="self" href="{base}/r/{sub}/new/.rss" type="application/atom+xml" /><title>newest submissions : {sub}</title>
-{chr(10).join(entries)}</feed>""".encode("utf-8")
+{chr(10).join(entries)}</feed>""".encode()
 
 
 def _discourse(src: dict, posts: list[dict], base: str, payloads: Payloads) -> None:
     prefix = src["path"].rsplit("/", 1)[0]
     topics = []
-    for n, p in enumerate(reversed(posts)):
+    for p in reversed(posts):
         topic_id = 1000 + int(p["id"].rsplit("-", 1)[-1])
         slug = _slug(p).rsplit("-", 1)[0] or "topic"
         created = _when(p).isoformat().replace("+00:00", ".000Z")

@@ -1,0 +1,76 @@
+"""End to end: `crackdown demo --out TMP` in a subprocess, then the archive and the brief."""
+
+import re
+import sqlite3
+
+import pytest
+
+from crawlers.demo_site.site import load_demo_sources
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    result = run_cli("demo", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("brief.html")
+    return out
+
+
+def test_archive_has_posts_from_every_demo_source(demo_out):
+    db = sqlite3.connect(demo_out / "archive.db")
+    counts = dict(db.execute("SELECT source_id, COUNT(*) FROM posts GROUP BY source_id"))
+    assert set(counts) == {s["id"] for s in load_demo_sources()}
+    assert sum(counts.values()) >= 150
+    # Chinese posts from the GB2312 board decoded, not mojibake
+    titles = [r[0] for r in db.execute("SELECT title FROM posts WHERE source_id = 'kuajing_bbs'")]
+    assert any("封号" in t for t in titles) and not any("\ufffd" in t for t in titles)
+
+
+def test_posts_are_tagged_and_classified(demo_out):
+    db = sqlite3.connect(demo_out / "archive.db")
+    total = db.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
+    classified = db.execute("SELECT COUNT(*) FROM classifications").fetchone()[0]
+    assert classified == total
+    topics = dict(db.execute("SELECT topic, COUNT(*) FROM tags GROUP BY topic"))
+    assert topics.get("review_abuse", 0) >= 10 and topics.get("store_closure", 0) >= 10
+    untagged = db.execute("SELECT COUNT(*) FROM posts WHERE id NOT IN (SELECT post_id FROM tags)")
+    assert untagged.fetchone()[0] >= 30   # ordinary news stays untagged
+    zh_tagged = db.execute("SELECT COUNT(*) FROM tags t JOIN posts p ON p.id = t.post_id "
+                           "WHERE p.lang = 'zh'").fetchone()[0]
+    assert zh_tagged >= 10
+
+
+def test_article_pages_were_extracted_without_boilerplate(demo_out):
+    db = sqlite3.connect(demo_out / "archive.db")
+    bodies = [r[0] for r in db.execute("SELECT body FROM posts WHERE source_id = 'channelwire'")]
+    assert all(len(b) > 500 for b in bodies)
+    assert not any("We use cookies" in b or "All rights reserved" in b for b in bodies)
+
+
+def test_run_record_written(demo_out):
+    db = sqlite3.connect(demo_out / "archive.db")
+    command, status, stats = db.execute("SELECT command, status, stats FROM runs").fetchone()
+    assert command == "demo" and status == "ok" and '"new_posts": ' in stats
+
+
+def test_brief_shows_the_wave_topics_and_links(demo_out):
+    html = (demo_out / "brief.html").read_text(encoding="utf-8")
+    text = (demo_out / "brief.txt").read_text(encoding="utf-8")
+    assert "2021-05-13" in html
+    assert "Wave: Review manipulation crackdown" in html or "Wave: Store closures" in html
+    for section in ("Store closures &amp; suspensions", "Review manipulation crackdown"):
+        assert f"{section} <span" in html or section in html
+    links = re.findall(r'href="([^"]+)"', html)
+    assert len(links) >= 10 and all(link.startswith("http://127.0.0.1:") for link in links)
+    assert "<script" not in html.lower()
+    assert len(html.encode()) < 102_000
+    assert "WAVES" in text and "http://127.0.0.1:" in text
+    db = sqlite3.connect(demo_out / "archive.db")
+    assert db.execute("SELECT COUNT(*) FROM briefs WHERE date = '2021-05-13'").fetchone()[0] == 1
+    # the syndicated copy (same article on two sites) is one story, "also reported by" the other
+    stories = db.execute("SELECT DISTINCT story_id FROM posts WHERE title LIKE "
+                         "'What we know so far: Amazon%'").fetchall()
+    assert len(stories) == 1 and stories[0][0] is not None
+    assert "Also reported by" in html
