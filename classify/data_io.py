@@ -35,6 +35,10 @@ def read_jsonl(path: Path | str, require: tuple[str, ...] = ("id", "title", "tex
         if missing:
             raise DataError(f"{path}:{n}: missing {', '.join(missing)} (each line needs "
                             f"{', '.join(require)})")
+        wrong = [k for k in ("title", "text", "lang") if row.get(k) is not None
+                 and not isinstance(row[k], str)]
+        if wrong:
+            raise DataError(f"{path}:{n}: {', '.join(wrong)} must be a string")
         if "labels" in require:
             labels = row["labels"]
             if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
@@ -44,9 +48,11 @@ def read_jsonl(path: Path | str, require: tuple[str, ...] = ("id", "title", "tex
                 if unknown:
                     raise DataError(f"{path}:{n}: unknown topic(s) {', '.join(unknown)}; "
                                     f"known: {', '.join(topics)}")
-        row.setdefault("title", "")
+        row["title"] = row.get("title") or ""
         row["text"] = row.get("text") or ""
         rows.append(row)
+    if not rows:
+        raise DataError(f"{path}: no examples (expected one JSON object per line)")
     return rows
 
 

@@ -5,24 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from classify.classifier import is_chinese
-from classify.encoder import get_encoder
 from crackdown.config import Config
 from crawlers.normalize import detect_lang
 
 
 def predict_rows(config: Config, rows: list[dict]) -> list[dict]:
     """[{"id", "labels", "scores"}] for rows with id, title, text and optional lang."""
-    from classify.stage import load_model
+    from classify.stage import config_encoder, load_model
     from crackdown.archive import open_archive
 
-    db = open_archive(config.archive.path) if Path(config.archive.path).exists() else None
+    # Read-only: predicting never writes, and may run while a daily job holds the archive.
+    db = open_archive(config.archive.path, readonly=True) if Path(config.archive.path).exists() else None
     try:
         model = load_model(config, db)
     finally:
         if db is not None:
             db.close()
-    encoder = get_encoder(config.classify.model, config.classify.max_seq_length,
-                          config.classify.batch_size)
+    encoder = config_encoder(config)
     langs = [r.get("lang") or detect_lang(f"{r.get('title', '')}\n{r['text']}") for r in rows]
     langs = ["zh" if is_chinese(lang) else lang for lang in langs]
     out = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from classify.classifier import Prediction, TopicModel, is_chinese, post_text
-from classify.encoder import get_encoder
+from classify.classifier import Prediction, TopicModel, post_text
+from classify.encoder import Encoder, get_encoder
 from classify.marketplaces import mentioned_marketplaces
 from crackdown.archive import open_archive, tags
 from crackdown.archive import posts as post_rows
@@ -27,14 +27,18 @@ class ClassifyReport:
                 "tagged": self.tagged, "corrected": self.corrected}
 
 
+def config_encoder(config: Config) -> Encoder:
+    """The configured encoder; its int8 ONNX export (if any) lives under [classify] model_dir."""
+    c = config.classify
+    return get_encoder(c.model, c.max_seq_length, c.batch_size, cache_dir=c.model_dir)
+
+
 def load_model(config: Config, db=None) -> TopicModel:
     """The current model (trained on seed data plus the archive's corrections when `db` is given)."""
     from classify.train import load_or_train
 
     corrections = tags.corrected_posts(db) if db is not None else []
-    encoder = get_encoder(config.classify.model, config.classify.max_seq_length,
-                          config.classify.batch_size)
-    return load_or_train(config, corrections, encoder)
+    return load_or_train(config, corrections, config_encoder(config))
 
 
 def classify_archive(config: Config, everything: bool = False) -> ClassifyReport:
@@ -48,12 +52,11 @@ def classify_archive(config: Config, everything: bool = False) -> ClassifyReport
 def _classify(config: Config, db, everything: bool) -> ClassifyReport:
     truth = tags.corrections(db)
     model = load_model(config, db)
-    encoder = get_encoder(config.classify.model, config.classify.max_seq_length,
-                          config.classify.batch_size)
+    encoder = config_encoder(config)
     hints = {s.id: set(s.marketplaces) for s in config.sources}
     report = ClassifyReport(model.version)
     for batch in tags.posts_to_classify(db, model.version, everything):
-        en = [p for p in batch if not is_chinese(p["lang"])]
+        en = [p for p in batch if model.uses_embedding(p["lang"])]
         embeddings = encoder.encode([post_text(p["title"], p["body"]) for p in en]) if en else None
         predictions = _predict_batch(model, batch, en, embeddings, encoder)
         with db.atomic():
@@ -77,7 +80,7 @@ def _classify(config: Config, db, everything: bool) -> ClassifyReport:
 
 
 def _predict_batch(model: TopicModel, batch: list[dict], en: list[dict], embeddings, encoder):
-    zh = [p for p in batch if is_chinese(p["lang"])]
+    zh = [p for p in batch if not model.uses_embedding(p["lang"])]
     by_id = {}
     if en:
         for p, pred in zip(en, model.predict([p["title"] for p in en], [p["body"] for p in en],

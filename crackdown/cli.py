@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import os
 import sys
 from datetime import date as Date
 from pathlib import Path
@@ -44,16 +45,44 @@ class State:
         return "INFO" if self.verbosity > 1 else ("WARNING" if self.verbosity >= 0 else "ERROR")
 
 
-def _setup_logging(verbosity: int) -> None:
+def _setup_logging(verbosity: int, log_file: str | None = None) -> None:
     """Quiet under cron: warnings and errors only, unless -v. The level sits on the handler too,
-    because Scrapy resets the root logger's level when it starts."""
+    because Scrapy resets the root logger's level when it starts. A --log-file keeps INFO and
+    up (DEBUG with -vv) whatever the terminal shows, rotated so years of cron stay bounded."""
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    if verbosity == 1:   # -v is about crackdown; Scrapy's own chatter starts at -vv
+        handler.addFilter(lambda r: r.levelno >= logging.WARNING
+                          or not r.name.startswith(("scrapy", "twisted", "py.warnings")))
+    handlers: list[logging.Handler] = [handler]
+    if log_file:
+        handlers.append(_file_handler(Path(log_file), min(level, logging.INFO)))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    root.handlers[:] = handlers
+    root.setLevel(min(h.level for h in handlers))
+
+
+LOG_FILE_BYTES, LOG_FILE_BACKUPS = 5_000_000, 5
+
+
+def _file_handler(path: Path, level: int) -> logging.Handler:
+    from logging.handlers import RotatingFileHandler
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():   # owner-only, like the archive: it names sources and recipients
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        handler = RotatingFileHandler(path, maxBytes=LOG_FILE_BYTES, backupCount=LOG_FILE_BACKUPS,
+                                      encoding="utf-8")
+    except OSError as exc:
+        click.echo(f"error: cannot write --log-file {path}: {exc.strerror}", err=True)
+        sys.exit(EXIT_USAGE)
+    handler.setLevel(level)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: "
+                                           "%(message)s"))
+    return handler
 
 
 def _parse_date(value: str | None, option: str) -> Date | None:
@@ -76,16 +105,19 @@ def _fail(message: str, code: int = EXIT_FAILED) -> None:
 @click.option("--db", type=click.Path(dir_okay=False), help="Archive path (overrides [archive] path).")
 @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("--log-file", type=click.Path(dir_okay=False),
+              help="Also log INFO and up to this file (rotated at 5 MB, 5 kept).")
 @click.version_option(package_name="crackdown")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, db: str | None, verbose: int, quiet: bool) -> None:
+def cli(ctx: click.Context, config_path: str | None, db: str | None, verbose: int, quiet: bool,
+        log_file: str | None) -> None:
     """Crackdown: marketplace-enforcement news for e-commerce sellers.
 
     Crawls seller forums and trade news, tags posts by enforcement topic, and emails a
     daily brief; everything is archived in SQLite.
     """
     verbosity = -1 if quiet else verbose
-    _setup_logging(verbosity)
+    _setup_logging(verbosity, log_file)
     ctx.obj = State(config_path, db, verbosity)
 
 
@@ -115,7 +147,11 @@ def demo(state: State, out: str) -> None:
 @click.option("--no-send", is_flag=True, help="Build the brief but do not email it.")
 @click.pass_obj
 def run(state: State, day: str | None, no_send: bool) -> None:
-    """The daily job: crawl, classify, build and email the brief (cron-safe)."""
+    """The daily job: crawl, classify, build and email the brief (cron-safe).
+
+    Without --date it briefs yesterday and catches up days a stopped machine missed; a date
+    already sent is never sent twice. Prints nothing on success (unless -v).
+    """
     from crackdown.lock import LockHeld
     from crackdown.run import daily_run
 
@@ -125,8 +161,10 @@ def run(state: State, day: str | None, no_send: bool) -> None:
                            log_level=state.scrapy_log_level)
     except LockHeld as exc:
         _fail(str(exc), EXIT_LOCKED)
+    # Through logging, not echo: the same lines reach stderr (cron's mail) and --log-file.
     for message in result.messages:
-        click.echo(message, err=True)
+        log.log(logging.ERROR if result.exit_code >= EXIT_FAILED else logging.WARNING, "%s", message)
+    log.info("run finished with exit code %d: %s", result.exit_code, result.stats)
     sys.exit(result.exit_code)
 
 
@@ -169,12 +207,17 @@ def classify(state: State, everything: bool) -> None:
 @cli.command()
 @click.option("--date", "day", help="Brief date YYYY-MM-DD (default: yesterday).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
-@click.option("--send", is_flag=True, help="Email the brief (once per date).")
-@click.option("--resend", is_flag=True, help="With --send: send even if already sent.")
+@click.option("--send", is_flag=True,
+              help="Email the brief (once per date); also retries briefs whose send failed.")
+@click.option("--resend", is_flag=True, help="Email it even if it was sent already (implies --send).")
 @click.option("--format", "fmt", type=click.Choice(["html", "text"]), default="html", show_default=True)
 @click.pass_obj
 def brief(state: State, day: str | None, out: str | None, send: bool, resend: bool, fmt: str) -> None:
-    """Build (and optionally email) the brief for a date."""
+    """Build (and optionally email) the brief for a date.
+
+    The brief is stored in the archive either way; a failed send exits 3 and is retried by the
+    next `crackdown run` or `crackdown brief --send`.
+    """
     from crackdown.run import MailFailure, default_brief_date, send_pending
     from reports.daily import make_brief
 
@@ -187,14 +230,16 @@ def brief(state: State, day: str | None, out: str | None, send: bool, resend: bo
         click.echo(out, err=True)
     else:
         click.echo(content)
-    if send:
+    if send or resend:
         if not config.email.enabled:
             _fail("[email] enabled = false in the config; enable it to send", EXIT_USAGE)
         try:
             sent = send_pending(config, target, resend=resend)
         except MailFailure as exc:
             _fail(str(exc))
-        if not sent:
+        for date in sent:
+            click.echo(f"brief for {date} sent to {', '.join(config.email.to)}", err=True)
+        if target.isoformat() not in sent:
             click.echo(f"brief for {target} was sent already; use --resend to send again", err=True)
 
 
@@ -214,22 +259,43 @@ def brief(state: State, day: str | None, out: str | None, send: bool, resend: bo
 @click.pass_obj
 def search(state: State, query: str, topics, marketplaces, sources, since, until, limit, sort,
            fmt) -> None:
-    """Full-text search of the archive (FTS5 syntax: "exact phrase", OR, NOT, prefix*)."""
-    from crackdown.archive import ArchiveError, open_archive, queries
+    """Full-text search of the archive (FTS5 syntax: "exact phrase", OR, NOT, prefix*).
+
+    Ranked by relevance (bm25, title weighted) or --sort date. Queries with Chinese characters
+    use a trigram index (e.g. 视频验证); terms under three characters (封号) match as substrings.
+    """
+    import sqlite3
+
+    from crackdown.archive.search import SYNTAX_HELP, SearchSyntaxError
+    from crackdown.archive.search import search as search_archive
 
     since_d, until_d = _parse_date(since, "--since"), _parse_date(until, "--until")
+    db = _open_existing_archive(state)
     try:
-        db = open_archive(state.config.archive.path, readonly=True)
-        rows = queries.search(db, query, topics=topics, marketplaces=marketplaces, sources=sources,
+        rows = search_archive(db, query, topics=topics, marketplaces=marketplaces, sources=sources,
                               since=since_d.isoformat() if since_d else None,
                               until=until_d.isoformat() if until_d else None,
                               limit=limit, sort=sort)
-    except queries.SearchSyntaxError as exc:
-        _fail(f"cannot parse query {query!r} ({exc}). Syntax: words match all; \"exact phrase\"; "
-              "a OR b; a NOT b; prefix*; quote words with punctuation, e.g. \"co-op\"", EXIT_USAGE)
+    except SearchSyntaxError as exc:
+        _fail(f"cannot parse query {query!r} ({exc}).\nSyntax: {SYNTAX_HELP}", EXIT_USAGE)
+    except sqlite3.OperationalError as exc:
+        _fail(f"search failed: {exc}. An archive opened read-only keeps its old schema: run any "
+              "crackdown command once with write access to upgrade it")
+    _print_rows(rows, fmt, ["dated_at", "source_id", "topics", "title", "url"])
+
+
+def _open_existing_archive(state: State):
+    """Open the configured archive (applying pending migrations), or exit 3 if there is none."""
+    from crackdown.archive import ArchiveError, open_archive
+
+    path = Path(state.config.archive.path)
+    if not path.exists():
+        _fail(f"no archive at {path}; run `crackdown crawl` first or pass --db")
+    try:
+        # A reader without write access (an analyst's copy) still gets the archive as it is.
+        return open_archive(path, readonly=not os.access(path, os.W_OK))
     except ArchiveError as exc:
         _fail(str(exc))
-    _print_rows(rows, fmt, ["dated_at", "source_id", "topics", "title", "url"])
 
 
 def _print_rows(rows: list[dict], fmt: str, table_cols: list[str]) -> None:
@@ -246,9 +312,155 @@ def _print_rows(rows: list[dict], fmt: str, table_cols: list[str]) -> None:
             click.echo(" | ".join(str(row.get(c) or "")[:16 if c == "dated_at" else 100]
                                   for c in table_cols))
             if row.get("snippet"):
-                click.echo("    " + row["snippet"].replace("\n", " ")[:200])
+                click.echo("    " + _highlight(row["snippet"].replace("\n", " ")[:200]))
         if not rows:
             click.echo("no matches", err=True)
+
+
+def _highlight(snippet: str) -> str:
+    """Matches come [bracketed]; on a terminal they are also bold (click drops the style in pipes)."""
+    import re
+
+    return re.sub(r"\[[^\[\]]+\]", lambda m: click.style(m.group(0), bold=True), snippet)
+
+
+@cli.command()
+@click.argument("target")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+@click.pass_obj
+def similar(state: State, target: str, limit: int, fmt: str) -> None:
+    """Posts nearest to POST_ID, or to a quoted "text", by stored sentence embedding.
+
+    "Show me everything like this thread": cosine similarity over the embeddings `classify`
+    stores (English posts). Free text is embedded with the configured model first.
+    """
+    from crackdown.archive import similar as vectors
+
+    config = state.config
+    db = _open_existing_archive(state)
+    post_id = int(target) if target.isdigit() else None
+    if post_id is not None:
+        try:
+            query = vectors.post_vector(db, post_id)
+        except vectors.NoEmbedding as exc:
+            _fail(str(exc), EXIT_USAGE)
+    else:
+        from classify.encoder import ModelUnavailable, get_encoder
+        from crackdown.archive.search import has_cjk
+
+        if has_cjk(target):
+            click.echo("warning: the encoder is English-only and maps most Chinese characters to "
+                       "[UNK]; use `crackdown search` for Chinese text", err=True)
+        try:
+            encoder = get_encoder(config.classify.model, config.classify.max_seq_length,
+                                  config.classify.batch_size)
+            query = encoder.encode([target])[0]
+        except ModelUnavailable as exc:
+            _fail(str(exc))
+    vectors.refresh_index(db)
+    rows = vectors.describe(db, vectors.nearest(db, query, limit=limit, exclude=post_id))
+    _print_rows(rows, fmt, ["similarity", "id", "dated_at", "source_id", "topics", "title"])
+
+
+@cli.command()
+@click.argument("topic")
+@click.option("--marketplace", help="Only posts about this marketplace.")
+@click.option("--since", help="First day YYYY-MM-DD (default: the topic's first post).")
+@click.option("--until", help="Stop before YYYY-MM-DD (default: after the topic's last post).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv"]), default="table", show_default=True)
+@click.pass_obj
+def timeline(state: State, topic: str, marketplace: str | None, since: str | None, until: str | None,
+             fmt: str) -> None:
+    """A topic's posts per UTC day, with surges marked by the brief's own test."""
+    from crackdown.archive.timeline import topic_timeline
+
+    config = state.config
+    if topic not in config.topic_ids():
+        _fail(f"unknown topic {topic!r}; known: {', '.join(config.topic_ids())}", EXIT_USAGE)
+    since_d, until_d = _parse_date(since, "--since"), _parse_date(until, "--until")
+    db = _open_existing_archive(state)
+    b = config.brief
+    days = topic_timeline(db, topic, marketplace=marketplace, since=since_d, until=until_d,
+                          baseline_days=b.baseline_days, min_count=b.min_surge_count,
+                          p_value=b.surge_p_value)
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(["day", "posts", "sources", "baseline_mean", "ratio", "p_value", "surge"])
+        for d in days:
+            writer.writerow([d.day, d.posts, d.sources, d.baseline_mean, d.ratio, f"{d.p_value:.3g}",
+                             int(d.surge)])
+        return
+    if not days:
+        click.echo(f"no posts tagged {topic}" + (f" about {marketplace}" if marketplace else ""), err=True)
+        return
+    scale = max(d.posts for d in days) or 1
+    for d in days:
+        mark = f"  << SURGE {d.ratio}x the usual {d.baseline_mean}/day" if d.surge else ""
+        click.echo(f"{d.day}  {d.posts:>5}  {d.sources:>3} src  {'#' * round(30 * d.posts / scale)}{mark}")
+
+
+@cli.command()
+@click.option("--since", help="Posts dated on or after YYYY-MM-DD (default: all).")
+@click.option("--until", help="Posts dated before YYYY-MM-DD.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.pass_obj
+def export(state: State, since: str | None, until: str | None, fmt: str, out: str | None) -> None:
+    """Export posts with source, topics, marketplaces and corrections as JSON lines."""
+    from crackdown.archive.retention import export_posts, write_jsonl
+
+    since_d, until_d = _parse_date(since, "--since"), _parse_date(until, "--until")
+    db = _open_existing_archive(state)
+    rows = export_posts(db, since=since_d.isoformat() if since_d else None,
+                        until=until_d.isoformat() if until_d else None)
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            n = write_jsonl(rows, handle)
+        click.echo(f"{n} posts written to {out}", err=True)
+    else:
+        write_jsonl(rows, sys.stdout)
+
+
+@cli.command()
+@click.option("--before", required=True, help="Delete posts dated before YYYY-MM-DD.")
+@click.option("--no-vacuum", is_flag=True, help="Skip VACUUM (the file keeps its size until then).")
+@click.pass_obj
+def prune(state: State, before: str, no_vacuum: bool) -> None:
+    """Delete posts dated before a day (with their tags, embeddings and labels); keep briefs.
+
+    Takes the run lock, so it never runs alongside `crackdown run`. Export first if you want a
+    copy: `crackdown export --until D --out old.jsonl`.
+    """
+    from crackdown.archive.retention import prune_before
+    from crackdown.lock import LockHeld, LockUnavailable, RunLock, lock_path
+
+    day = _parse_date(before, "--before")
+    db = _open_existing_archive(state)
+    try:
+        with RunLock(lock_path(state.config.archive.path)):
+            report = prune_before(db, day.isoformat(), vacuum=not no_vacuum)
+    except LockHeld as exc:
+        _fail(str(exc), EXIT_LOCKED)
+    except LockUnavailable as exc:
+        _fail(str(exc))
+    click.echo(f"pruned {report.posts} posts and {report.stories} stories dated before {day}; "
+               f"archive {report.bytes_before / 1e6:.1f} MB -> {report.bytes_after / 1e6:.1f} MB")
+
+
+@cli.command(name="datasette-metadata")
+@click.option("--out", type=click.Path(dir_okay=False), help="Default: metadata.json beside the archive.")
+@click.pass_obj
+def datasette_metadata(state: State, out: str | None) -> None:
+    """Write Datasette metadata (titles, descriptions, canned queries) for the archive."""
+    from crackdown.archive.datasette import write_metadata
+
+    archive = Path(state.config.archive.path)
+    path = write_metadata(archive, Path(out) if out else None)
+    click.echo(str(path))
+    click.echo(f"serve with: datasette {archive} -m {path}   (or: datasette {archive.parent}/ "
+               "when metadata.json sits beside the archive)", err=True)
 
 
 @cli.command()
@@ -285,13 +497,17 @@ def sources(state: State) -> None:
 def predict(state: State, file: str) -> None:
     """Classify posts in a JSONL file (id, title, text, optional lang); print JSON lines."""
     from classify.data_io import DataError, read_jsonl
+    from classify.encoder import ModelUnavailable
     from classify.predict import predict_rows
 
     try:
         rows = read_jsonl(file, require=("id", "text"))
+        predictions = predict_rows(state.config, rows)
     except DataError as exc:
         _fail(str(exc), EXIT_USAGE)
-    for out in predict_rows(state.config, rows):
+    except ModelUnavailable as exc:
+        _fail(str(exc))
+    for out in predictions:
         click.echo(json.dumps(out, ensure_ascii=False))
 
 
@@ -303,15 +519,18 @@ def predict(state: State, file: str) -> None:
 def eval_command(state: State, data_file: str, as_json: bool) -> None:
     """Precision, recall and F1 per topic and macro on labelled JSONL."""
     from classify.data_io import DataError, read_jsonl
+    from classify.encoder import ModelUnavailable
     from classify.evaluate import format_table, score_predictions
     from classify.predict import predict_rows
 
     config = state.config
     try:
         rows = read_jsonl(data_file, require=("id", "text", "labels"), topics=config.topic_ids())
+        predicted = [p["labels"] for p in predict_rows(config, rows)]
     except DataError as exc:
         _fail(str(exc), EXIT_USAGE)
-    predicted = [p["labels"] for p in predict_rows(config, rows)]
+    except ModelUnavailable as exc:
+        _fail(str(exc))
     report = score_predictions(config.topic_ids(), [r["labels"] for r in rows], predicted)
     click.echo(json.dumps(report, indent=2) if as_json else format_table(report))
 

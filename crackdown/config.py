@@ -69,6 +69,7 @@ class SourceConfig:
     title_selector: str = ""
     link_selector: str = ""
     date_selector: str = ""
+    timezone: str = ""                # IANA zone for dates printed without an offset ("" = UTC)
 
 
 @dataclass(frozen=True)
@@ -329,6 +330,16 @@ def _source(path: Path, index: int, table: dict) -> SourceConfig:
     for m in src.marketplaces:
         _require(path, f"{label}.marketplaces", m in MARKETPLACES,
                  f"unknown marketplace {m!r}; choose from {', '.join(MARKETPLACES)}")
+    if src.timezone:
+        _check_timezone(path, src.timezone, f"{label}.timezone")
+    if src.encoding:
+        import codecs
+
+        try:
+            codecs.lookup(src.encoding)
+        except LookupError:
+            raise ConfigError(path, f"{label}.encoding", f"{src.encoding!r} is not a known charset "
+                              "(e.g. \"gb18030\", \"big5\", \"utf-8\")") from None
     if src.type == "html":
         for key in ("item_selector", "link_selector"):
             _require(path, f"{label}.{key}", bool(getattr(src, key)),
@@ -350,13 +361,13 @@ def _topic(path: Path, index: int, table: dict) -> TopicConfig:
     return topic
 
 
-def _check_timezone(path: Path, name: str) -> None:
+def _check_timezone(path: Path, name: str, key: str = "brief.timezone") -> None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(path, "brief.timezone", f"{name!r} is not an IANA time zone (e.g. \"UTC\", "
+        raise ConfigError(path, key, f"{name!r} is not an IANA time zone (e.g. \"UTC\", "
                                                   "\"Asia/Shanghai\", \"America/New_York\")") from None
 
 

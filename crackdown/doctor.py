@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import smtplib
 import socket
 import ssl
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,29 +25,82 @@ def run_checks(config: Config, network: bool = True) -> list[Check]:
     checks = [Check("config", True, f"{config.path}: {len(config.sources)} sources, "
                                     f"{len(config.topics)} topics")]
     checks.append(_archive(config))
+    checks.append(_last_run(config))
     checks.append(_model(config))
     if network:
         if config.email.enabled:
             checks.append(_smtp(config))
+        else:
+            checks.append(Check("smtp", True, "[email] enabled = false: briefs are stored, not sent"))
         checks += [_reachable(s.id, s.url) for s in config.sources if s.enabled]
     return checks
 
 
 def _archive(config: Config) -> Check:
-    from crackdown.archive import ArchiveError, open_archive
+    """Integrity, writability and permissions, read-only: the doctor never creates or migrates."""
+    import sqlite3
 
     path = Path(config.archive.path)
+    if not path.exists():
+        folder = next((p for p in path.parents if p.exists()), Path("/"))
+        if not os.access(folder, os.W_OK):
+            return Check("archive", False, f"{path} does not exist and {folder} is not writable; "
+                                           "create the folder or change [archive] path")
+        return Check("archive", True, f"{path} does not exist yet; the first `crackdown run` "
+                                      "creates it")
     try:
-        db = open_archive(path)
-        result = db.execute("PRAGMA integrity_check").fetchone()[0]
-        posts = db.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
-        db.close()
-    except ArchiveError as exc:
-        return Check("archive", False, str(exc))
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            result = db.execute("PRAGMA integrity_check").fetchone()[0]
+            posts = db.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        return Check("archive", False, f"{path} cannot be read as an archive ({exc}); restore a "
+                                       "backup or point [archive] path at the right file")
     if result != "ok":
         return Check("archive", False, f"{path} integrity check failed: {result}. Restore a backup "
                                        "or `sqlite3 archive.db .recover`")
-    return Check("archive", True, f"{path}: {posts} posts, integrity ok")
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return Check("archive", False, f"{path} or its folder is read-only; runs cannot record "
+                                       f"anything: fix the permissions (owner {path.owner()})")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        return Check("archive", False, f"{path} is readable by other users (mode {mode:04o}); "
+                                       f"run `chmod 600 {path}`")
+    return Check("archive", True, f"{path}: {posts} posts, integrity ok, owner-only")
+
+
+def _last_run(config: Config) -> Check:
+    """What the last `crackdown run` left: a killed run, a failure to fix, or fine."""
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from crackdown.archive import runs
+    from crackdown.lock import lock_holder, lock_path
+
+    path = Path(config.archive.path)
+    holder = lock_holder(lock_path(path))
+    if holder:
+        return Check("last run", True, f"a run is in progress (pid {holder})")
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            last = runs.last_run(Database(db))
+        finally:
+            db.close()
+    except sqlite3.Error:
+        last = None   # no archive yet, or the archive check above already says what is wrong
+    if last is None:
+        return Check("last run", True, "no `crackdown run` recorded yet")
+    when = f"run {last['id']} started {last['started_at']}"
+    if last["status"] in ("running", "interrupted"):
+        return Check("last run", False, f"{when} was killed or stopped before finishing; the next "
+                                        "`crackdown run` completes its work")
+    if last["status"] == "failed":
+        return Check("last run", False, f"{when} failed: {last['error']}")
+    return Check("last run", True, f"{when}: {last['status']}")
 
 
 def _model(config: Config) -> Check:

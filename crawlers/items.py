@@ -17,5 +17,6 @@ class PostItem:
     guid: str | None = None
     origin: str | None = None   # the outlet, for aggregated news-search feeds
     lang: str | None = None
+    timezone: str = ""          # the source's zone for naive dates ("" = UTC)
     article_html: str = ""      # the article page, when fetch_articles followed the link
     article_url: str = ""

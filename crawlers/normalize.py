@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
+from html import unescape as html_unescape
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import lxml.html
-from dateutil import parser as date_parser
+
+from crawlers.dates import parse_date
 
 _TRACKING_PARAMS = {
     "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid", "_hsenc",
@@ -37,19 +39,15 @@ def canonical_url(url: str) -> str:
 _EARLIEST = datetime(1995, 1, 1, tzinfo=timezone.utc)
 
 
-def to_utc_iso(value: str | datetime | None, default_tz: timezone = timezone.utc,
+def to_utc_iso(value: str | datetime | None, default_tz: tzinfo = timezone.utc,
                now: datetime | None = None) -> str | None:
-    """Parse a date (RFC 822, ISO 8601, '2020/1/10 14:33:00', …) into ISO-8601 UTC, or None."""
+    """A date (RFC 822, ISO 8601, '2020/1/10 14:33:00', '3 hours ago', '昨天 14:20', …) as ISO-8601
+    UTC, or None. Naive dates are read in `default_tz`; relative ones count back from `now`."""
     if value is None or value == "":
         return None
-    if isinstance(value, datetime):
-        dt = value
-    else:
-        text = str(value).strip()
-        try:
-            dt = date_parser.parse(text, fuzzy=False)
-        except (ValueError, OverflowError):
-            return None
+    dt = value if isinstance(value, datetime) else parse_date(str(value), default_tz, now)
+    if dt is None:
+        return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=default_tz)
     dt = dt.astimezone(timezone.utc).replace(microsecond=0)
@@ -74,7 +72,8 @@ def html_to_text(html: str | None) -> str:
     if not html:
         return ""
     if "<" not in html:
-        return clean_text(html)
+        # still HTML: "&lt;script&gt;" is the literal text "<script>", shown escaped later
+        return clean_text(html_unescape(html))
     try:
         root = lxml.html.fragment_fromstring(html, create_parent="div")
     except (lxml.etree.ParserError, ValueError):

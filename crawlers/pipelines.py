@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import datetime, timedelta, timezone
 
 from scrapy.exceptions import DropItem
 
 from crackdown.archive import open_archive, posts, utcnow
+from crawlers.dates import zone
 from crawlers.extract import extract_article
 from crawlers.items import PostItem
 from crawlers.normalize import (
@@ -20,6 +22,9 @@ from crawlers.normalize import (
 )
 
 log = logging.getLogger(__name__)
+
+# A hostile or broken page (a 10 MB single line) must not bloat the archive or the classifier.
+MAX_BODY_CHARS = 200_000
 
 
 class NormalisePipeline:
@@ -34,9 +39,13 @@ class NormalisePipeline:
 
     def process_item(self, item: PostItem) -> PostItem:
         item.url = canonical_url(item.url)
+        if not item.url.startswith(("http://", "https://")):
+            # javascript:, data: or file: links must never reach the reader's mail client
+            raise DropItem(f"not an http(s) link: {item.url[:80]}")
         item.title = clean_text(html_to_text(item.title))[:500] or "(untitled)"
         item.body = html_to_text(item.body_html) if item.body_html else clean_text(item.body)
-        item.published = to_utc_iso(item.published)
+        item.body = item.body[:MAX_BODY_CHARS]
+        item.published = to_utc_iso(item.published, zone(item.timezone))
         if self.max_age_days and item.published:
             cutoff = datetime.now(timezone.utc) - timedelta(days=self.max_age_days)
             if datetime.fromisoformat(item.published) < cutoff:
@@ -71,7 +80,7 @@ class ExtractPipeline:
                 text = text[len(item.title):].lstrip()
             item.body = text
             if not item.published and extracted.date:
-                item.published = to_utc_iso(extracted.date)
+                item.published = to_utc_iso(extracted.date, zone(item.timezone))
         item.article_html = ""  # free the page early
         return item
 
@@ -100,13 +109,23 @@ class StorePipeline:
             "content_hash": content_hash(item.title, item.body), "guid": item.guid,
             "origin": item.origin,
         }
-        with self.db.atomic():
-            _, inserted = posts.save_post(self.db, row)
+        try:
+            with self.db.atomic():
+                _, inserted = posts.save_post(self.db, row)
+        except sqlite3.Error as exc:
+            # Disk full or read-only: recorded once as the source's failure; the post is not
+            # archived, so the next run fetches it again.
+            if not any(f.startswith("archive write failed") for f in spider.failures):
+                spider.fail(f"archive write failed ({exc}); check free space and permissions")
+            raise DropItem(f"not archived: {item.url}") from None
         if inserted:
             spider.new_items += 1
         return item
 
     def close_spider(self) -> None:
         spider = self.crawler.spider
-        spider.record_health(self.db)
+        try:
+            spider.record_health(self.db)
+        except sqlite3.Error as exc:   # the run's own report still carries the failure
+            log.error("%s: source health not recorded: %s", spider.source.id, exc)
         self.db.close()

@@ -15,6 +15,15 @@ ITEM_PIPELINES = {
     "crawlers.pipelines.StorePipeline": 900,
 }
 
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawlers.politeness.RetryAfterMiddleware": 550,
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+    "crawlers.httpcache.RevalidateCacheMiddleware": 900,
+    # last before the network: only real downloads wait for the host's turn
+    "crawlers.politeness.HostGateMiddleware": 950,
+}
+
 
 def source_overrides(config: Config, source: SourceConfig) -> dict:
     """The settings that differ between sources: politeness toward that source's host."""
@@ -46,15 +55,25 @@ def build_settings(config: Config, source: SourceConfig, log_level: str = "WARNI
         "RETRY_TIMES": crawl.retries,
         "RETRY_HTTP_CODES": [500, 502, 503, 504, 522, 524, 408, 429],
         "REDIRECT_MAX_TIMES": 5,
+        "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "COOKIES_ENABLED": False,
-        # Conditional GET: cached validators (ETag, Last-Modified) make unchanged feeds a 304.
+        # Conditional GET: cached validators (ETag, Last-Modified) make unchanged feeds a 304;
+        # every run revalidates (see crawlers/httpcache.py for why not plain RFC2616Policy).
         "HTTPCACHE_ENABLED": True,
-        "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.RFC2616Policy",
+        "HTTPCACHE_POLICY": "crawlers.httpcache.RevalidatePolicy",
         "HTTPCACHE_DIR": str(cache_dir),
         "HTTPCACHE_STORAGE": "scrapy.extensions.httpcache.FilesystemCacheStorage",
         "CLOSESPIDER_ERRORCOUNT": 20,
         "TELNETCONSOLE_ENABLED": False,
+        # Scrapy 2.19's remote control is a code-execution HTTP server on localhost (with a
+        # token written to the user's profile): nothing a cron job should expose.
+        "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": log_level,
+        # The CLI's handlers (stderr, --log-file) already carry Scrapy's records; Scrapy's own
+        # root handler printed every warning a second time under cron.
+        "LOG_INSTALL_ROOT_HANDLER": False,
+        # Dropped items (too old, duplicates) are routine; at WARNING cron mailed them every day.
+        "DEFAULT_DROPITEM_LOG_LEVEL": "INFO",
         "ITEM_PIPELINES": ITEM_PIPELINES,
         "CRACKDOWN_DB": str(config.archive.path),
         "CRACKDOWN_MAX_AGE_DAYS": crawl.max_age_days,

@@ -6,29 +6,33 @@ those rows from the archive and stores the result.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from crackdown.config import BriefConfig, TopicConfig
+from reports.excerpt import excerpt
+from reports.health import health_problems
 from reports.stories import group_posts
 from reports.surges import SurgeTest, test_surge
 
 TIER_RANK = {"official": 3, "media": 2, "community": 1}
-EXCERPT_CHARS = 320
+TITLE_CHARS = 200   # a runaway feed title must not blow the email's size budget
 
 
 @dataclass
 class BriefInputs:
     date: Date
     posts: list[dict]                         # posts dated on `date` (queries.posts_between)
-    history: list[tuple[str, str, str]]       # (dated_at, topic, source_id), baseline + today
-    market_history: list[tuple[str, str, str]]  # (dated_at, topic, marketplace)
+    history: list[tuple]                      # (dated_at, topic, source_id, post_id), baseline
+    market_history: list[tuple]               # (dated_at, topic, marketplace, post_id)
     health: list[dict]                        # sources.source_health rows
     vectors: dict = field(default_factory=dict)  # post id → embedding, for story grouping
+    earlier_posts: list[dict] = field(default_factory=list)  # the day before: story continuity
+    activity: dict = field(default_factory=dict)  # source id → {"last_post", "recent"}
+    day_end: str = ""                         # end of the brief's day (ISO UTC), for silence
 
 
 @dataclass
@@ -45,6 +49,8 @@ class StoryItem:
     dated_at: str
     lang: str
     post_ids: list[int]
+    sources: int = 1
+    first_reported: dict | None = None   # {"name", "date", "url"} when it began before today
 
 
 @dataclass
@@ -78,8 +84,10 @@ class Brief:
     enforcement_posts: int
     surges: list[Surge]
     sections: list[TopicSection]
-    unhealthy_sources: list[dict]
+    unhealthy_sources: list[dict]       # health.health_problems entries
     stories: list[list[dict]] = field(default_factory=list)  # all groups, for storing story ids
+    markets_seen: list[str] = field(default_factory=list)    # marketplaces named today
+    unmatched_posts: int = 0            # filtered brief: posts naming no marketplace, left out
 
     @property
     def subject(self) -> str:
@@ -88,13 +96,18 @@ class Brief:
             where = (f" on {', '.join(market_label(m) for m in lead.top_marketplaces)}"
                      if lead.top_marketplaces else "")
             return (f"Crackdown {self.date}: {lead.topic_name} surge{where} "
-                    f"({lead.count} posts, {lead.test.ratio:g}× usual)")
+                    f"({lead.count} posts, {times(lead.test.ratio)}× usual)")
         return f"Crackdown {self.date}: {self.enforcement_posts} enforcement posts, no surge"
 
 
 def market_label(m: str | None) -> str:
     return {"tiktok_shop": "TikTok Shop", "ebay": "eBay", "aliexpress": "AliExpress"}.get(
         m or "", (m or "").title())
+
+
+def times(ratio: float) -> str:
+    """5.0 → "5", 9.6 → "10", 2.4 → "2.4": a wave's size needs no false precision."""
+    return f"{ratio:.0f}" if ratio >= 3 else f"{ratio:.1f}".removesuffix(".0")
 
 
 def day_bounds(day: Date, tz_name: str) -> tuple[str, str]:
@@ -113,70 +126,82 @@ def local_day(iso: str, tz: ZoneInfo) -> str:
     return dt.astimezone(tz).date().isoformat()
 
 
-def excerpt(body: str, limit: int = EXCERPT_CHARS) -> str:
-    """The first two or three sentences, cut at a sentence end where possible."""
-    text = re.sub(r"\s+", " ", body or "").strip()
-    if len(text) <= limit:
-        return text
-    sentences = re.split(r"(?<=[.!?。！？])\s*", text)
-    out = ""
-    for s in sentences[:3]:
-        if len(out) + len(s) > limit:
-            break
-        out = f"{out} {s}".strip() if out and not re.match(r"[\u4e00-\u9fff]", s) else out + s
-    return out if len(out) >= 80 else text[:limit].rsplit(" ", 1)[0] + " …"
-
-
 def build_brief(inputs: BriefInputs, topics: list[TopicConfig], cfg: BriefConfig) -> Brief:
+    """The brief for `inputs.date`.
+
+    Marketplace filter (`cfg.marketplaces`): only posts that name one of those marketplaces are
+    counted and shown, today and in the baseline, so a surge is judged on the same footing; posts
+    naming no marketplace are left out (their number is reported).
+    """
     tz = ZoneInfo(cfg.timezone)
     today = inputs.date.isoformat()
     days = [(inputs.date - timedelta(days=n)).isoformat() for n in range(cfg.baseline_days, -1, -1)]
     wanted = set(cfg.marketplaces)
 
-    posts = [p for p in inputs.posts if not wanted or wanted & set(p["marketplaces"])]
+    def keep(p: dict) -> bool:
+        return not wanted or bool(wanted & set(p["marketplaces"]))
 
-    # daily counts per topic (and per topic × marketplace) for trends and surge tests
-    counts: dict[str, Counter] = defaultdict(Counter)
-    for dated_at, topic, _source in inputs.history:
-        counts[topic][local_day(dated_at, tz)] += 1
-    market_counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    for dated_at, topic, market in inputs.market_history:
-        if not wanted or market in wanted:
-            market_counts[(topic, market)][local_day(dated_at, tz)] += 1
+    posts = [p for p in inputs.posts if keep(p)]
+    unmatched = sum(1 for p in inputs.posts if wanted and not p["marketplaces"])
+    counts, market_counts = _daily_counts(inputs, tz, wanted)
 
-    groups = group_posts(posts, inputs.vectors)
+    today_ids = {p["id"] for p in posts}
+    groups = group_posts(posts + [p for p in inputs.earlier_posts if keep(p)], inputs.vectors)
+    groups = [g for g in groups if any(p["id"] in today_ids for p in g)]
+
     surges: list[Surge] = []
     sections: list[TopicSection] = []
     for topic in topics:
         topic_posts = [p for p in posts if topic.id in p["topics"]]
-        trend = [(d, counts[topic.id][d]) for d in days]
-        if wanted:  # a filtered brief counts only the chosen marketplaces' posts today
-            trend[-1] = (today, len(topic_posts))
-        surge = _surge_for(topic, None, topic_posts, [c for _, c in trend[:-1]], len(topic_posts), cfg)
+        trend = [(d, len(counts[topic.id][d])) for d in days[:-1]] + [(today, len(topic_posts))]
+        surge = _surge_for(topic, None, topic_posts, [c for _, c in trend[:-1]], cfg)
         if surge:
             surges.append(surge)
-        for market in sorted({m for p in topic_posts for m in p["marketplaces"]}):
+        markets = sorted({m for p in topic_posts for m in p["marketplaces"]
+                          if not wanted or m in wanted})
+        # one test per marketplace: share the false-alarm budget among them (Bonferroni)
+        m_cfg = replace(cfg, surge_p_value=cfg.surge_p_value / max(len(markets), 1))
+        for market in markets:
             m_posts = [p for p in topic_posts if market in p["marketplaces"]]
-            base = [market_counts[(topic.id, market)][d] for d in days[:-1]]
-            m_surge = _surge_for(topic, market, m_posts, base, len(m_posts), cfg)
+            base = [len(market_counts[(topic.id, market)][d]) for d in days[:-1]]
+            m_surge = _surge_for(topic, market, m_posts, base, m_cfg)
             if m_surge and surge is None:  # a topic-wide wave already names its marketplaces
                 surges.append(m_surge)
-        stories = [_story(g, topic.id) for g in groups
-                   if any(topic.id in p["topics"] for p in g)]
+        stories = [_story(g, topic.id, today_ids) for g in groups
+                   if any(p["id"] in today_ids and topic.id in p["topics"] for p in g)]
         stories.sort(key=lambda s: s.score, reverse=True)
         sections.append(TopicSection(topic.id, topic.name, len(topic_posts),
                                      stories[:cfg.max_items_per_topic], trend, surge))
 
     surges.sort(key=lambda s: (s.marketplace is not None, s.test.p_value, -s.count))
     sections.sort(key=lambda s: (s.surge is None, -s.count))
-    unhealthy = [h for h in inputs.health if h.get("consecutive_failures")]
+    problems = health_problems(inputs.health, inputs.activity, inputs.day_end, cfg.baseline_days)
     enforcement = sum(1 for p in posts if p["topics"])
+    seen = sorted({m for p in posts for m in p["marketplaces"]})
     return Brief(today, cfg.timezone, sorted(wanted), len(posts), enforcement, surges, sections,
-                 unhealthy, groups)
+                 problems, groups, seen, unmatched)
+
+
+def _daily_counts(inputs: BriefInputs, tz: ZoneInfo, wanted: set[str]):
+    """Distinct post ids per topic per local day (all, or only the wanted marketplaces'), and
+    per topic × marketplace."""
+    counts: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    market_counts: dict[tuple[str, str], dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    if not wanted:
+        for n, (dated_at, topic, *rest) in enumerate(inputs.history):
+            counts[topic][local_day(dated_at, tz)].add(rest[1] if len(rest) > 1 else n)
+    for n, (dated_at, topic, market, *rest) in enumerate(inputs.market_history):
+        post = rest[0] if rest else n
+        day = local_day(dated_at, tz)
+        market_counts[(topic, market)][day].add(post)
+        if wanted and market in wanted:
+            counts[topic][day].add(post)
+    return counts, market_counts
 
 
 def _surge_for(topic: TopicConfig, market: str | None, posts: list[dict], baseline: list[int],
-               today: int, cfg: BriefConfig) -> Surge | None:
+               cfg: BriefConfig) -> Surge | None:
+    today = len(posts)
     test = test_surge(today, baseline, cfg.min_surge_count, cfg.surge_p_value)
     if not test.is_surge:
         return None
@@ -187,23 +212,35 @@ def _surge_for(topic: TopicConfig, market: str | None, posts: list[dict], baseli
                  tiers, test, top)
 
 
-def _story(group: list[dict], topic: str) -> StoryItem:
-    """One story: the best-tier, earliest post leads; the other sources are 'also reported by'."""
-    lead = max(group, key=lambda p: (TIER_RANK.get(p["tier"], 0), len(p["body"] or ""),
-                                     -_ts(p["dated_at"])))
+def _story(group: list[dict], topic: str, today_ids: set[int]) -> StoryItem:
+    """One story from today's posts of a group: the best tier leads (earliest on a tie); other
+    sources are 'also reported by'; a group that began the day before says who reported it first.
+
+    Ranking score: distinct sources count most (2 each), then the lead's tier (official 3,
+    media 2, community 1), then the classifier's confidence for this topic (0–1).
+    """
+    todays = [p for p in group if p["id"] in today_ids]
+    on_topic = [p for p in todays if topic in p["topics"]] or todays
+    lead = max(on_topic, key=lambda p: (TIER_RANK.get(p["tier"], 0), bool(p["body"]),
+                                        -_ts(p["dated_at"])))
     seen_sources = {lead["source_id"]}
     also = []
-    for p in group:
+    for p in todays:
         if p["source_id"] not in seen_sources:
             seen_sources.add(p["source_id"])
             also.append({"name": p["source_name"], "url": p["url"], "tier": p["tier"]})
-    confidence = max(p["topics"].get(topic, 0.0) for p in group)
+    earlier = [p for p in group if p["id"] not in today_ids]
+    first = ({"name": earlier[0]["source_name"], "date": (earlier[0]["dated_at"] or "")[:10],
+              "url": earlier[0]["url"]} if earlier else None)
+    confidence = max(p["topics"].get(topic, 0.0) for p in todays)
     score = 2.0 * len(seen_sources) + TIER_RANK.get(lead["tier"], 0) + confidence
-    markets = sorted({m for p in group for m in p["marketplaces"]})
-    topics = sorted({t for p in group for t in p["topics"]})
-    return StoryItem(lead["title"], lead["url"], excerpt(lead["body"]), lead["source_name"],
-                     lead["tier"], also, markets, topics, round(score, 3), lead["dated_at"],
-                     lead.get("lang") or "en", [p["id"] for p in group])
+    markets = sorted({m for p in todays for m in p["marketplaces"]})
+    topics = sorted({t for p in todays for t in p["topics"]})
+    title = lead["title"] if len(lead["title"]) <= TITLE_CHARS else lead["title"][:TITLE_CHARS] + "…"
+    return StoryItem(title, lead["url"], excerpt(lead["body"] or lead["title"]),
+                     lead["source_name"], lead["tier"], also, markets, topics, round(score, 3),
+                     lead["dated_at"], lead.get("lang") or "en", [p["id"] for p in group],
+                     len(seen_sources), first)
 
 
 def _ts(iso: str) -> float:

@@ -16,6 +16,9 @@ from reports.brief import Brief, BriefInputs, build_brief, day_bounds
 from reports.render import render_html, render_text
 
 log = logging.getLogger(__name__)
+# Coverage of one event spreads over a news cycle: today's posts are grouped together with the
+# previous day's, so a story that broke yesterday is recognised (and keeps its story id).
+STORY_LOOKBACK_DAYS = 1
 
 
 @dataclass
@@ -27,16 +30,21 @@ class RenderedBrief:
 
 
 def load_inputs(db, config: Config, day: Date) -> BriefInputs:
-    start, end = day_bounds(day, config.brief.timezone)
-    base_start, _ = day_bounds(day - timedelta(days=config.brief.baseline_days), config.brief.timezone)
+    tz = config.brief.timezone
+    start, end = day_bounds(day, tz)
+    base_start, _ = day_bounds(day - timedelta(days=config.brief.baseline_days), tz)
+    earlier_start, _ = day_bounds(day - timedelta(days=STORY_LOOKBACK_DAYS), tz)
     posts = queries.posts_between(db, start, end)
+    earlier = queries.posts_between(db, earlier_start, start)
+    ids = [p["id"] for p in posts + earlier]
     vectors = {pid: np.frombuffer(blob, dtype=np.float32)
-               for pid, blob in queries.embeddings_for(db, [p["id"] for p in posts])}
+               for pid, blob in queries.embeddings_for(db, ids)}
     return BriefInputs(
         date=day, posts=posts,
         history=queries.tagged_dates_between(db, base_start, end),
         market_history=queries.marketplace_dates_between(db, base_start, end),
-        health=sources.source_health(db), vectors=vectors,
+        health=sources.source_health(db), vectors=vectors, earlier_posts=earlier,
+        activity=queries.source_activity(db, base_start, end), day_end=end,
     )
 
 

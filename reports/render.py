@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
-from reports.brief import Brief, market_label
+from reports.brief import Brief, market_label, times
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_HTML_BYTES = 100_000   # Gmail clips messages over ~102 KB
 
 
 def safe_url(url: str | None) -> str:
-    """Only absolute http(s) links reach the email; anything else (javascript:, data:) becomes '#'."""
-    if not url:
-        return "#"
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() in ("http", "https") and parts.netloc:
-        return url.strip()
-    return "#"
+    """Only absolute http(s) links reach the email; anything else (javascript:, data:, relative,
+    malformed) becomes "" and the template shows the text without a link."""
+    url = (url or "").strip()
+    if not url or any(c in url for c in "\x00\r\n\t\"'<> "):
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() in ("http", "https") and parts.hostname:
+        return url
+    return ""
+
+
+# C0/C1 controls and bidi overrides: feed text must not reorder or hide what the reader sees.
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _clean(value):
+    if isinstance(value, Markup):  # template output (a macro): its parts were cleaned already
+        return value
+    return _INVISIBLE.sub("", value) if isinstance(value, str) else value
 
 
 def _env() -> Environment:
@@ -28,25 +45,36 @@ def _env() -> Environment:
                       autoescape=select_autoescape(enabled_extensions=("html.j2",),
                                                   disabled_extensions=("txt.j2",),
                                                   default_for_string=True, default=True),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, finalize=_clean)
     env.filters["safe_url"] = safe_url
     env.filters["market"] = market_label
+    env.filters["times"] = times
     return env
 
 
 def render_html(brief: Brief) -> str:
-    """The HTML brief with inline styles; items are dropped from the longest sections until it
-    fits under Gmail's clipping limit."""
+    """The HTML brief with inline styles. When it would exceed Gmail's clipping limit, each
+    topic shows fewer stories: the largest per-topic count that fits (binary search)."""
     import css_inline
 
-    env = _env()
-    max_items = max((len(s.stories) for s in brief.sections), default=0)
-    while True:
-        html = env.get_template("brief.html.j2").render(brief=brief, max_items=max_items)
-        html = css_inline.inline(html)
-        if len(html.encode("utf-8")) <= MAX_HTML_BYTES or max_items <= 1:
-            return html
-        max_items -= 1
+    template = _env().get_template("brief.html.j2")
+
+    def render(max_items: int) -> str:
+        return css_inline.inline(template.render(brief=brief, max_items=max_items))
+
+    most = max((len(s.stories) for s in brief.sections), default=0)
+    html = render(most)
+    if len(html.encode("utf-8")) <= MAX_HTML_BYTES or most <= 1:
+        return html
+    low, high, best = 1, most - 1, render(1)
+    while low <= high:
+        mid = (low + high) // 2
+        candidate = render(mid)
+        if len(candidate.encode("utf-8")) <= MAX_HTML_BYTES:
+            low, best = mid + 1, candidate
+        else:
+            high = mid - 1
+    return best
 
 
 def render_text(brief: Brief) -> str:

@@ -1,69 +1,170 @@
-"""Grouping posts about the same event into stories (syndicated copies, cross-source coverage)."""
+"""Grouping posts about the same event into stories (syndicated copies, cross-source coverage).
+
+Two posts are linked when they are close in time (`WINDOW_HOURS`) and one of these holds:
+1. the same content hash (a syndicated copy);
+2. near-identical titles (Jaccard of title tokens; Chinese titles as character bigrams);
+3. both carry an English embedding and their cosine is high — the encoder is English-only (it maps
+   most Chinese characters to [UNK]), so Chinese posts never link through embeddings: their vectors
+   would all look alike and glue unrelated Chinese items together;
+4. a Chinese and an English post (or two Chinese posts) name the same rare Latin-script name in their
+   titles ("傲基Aukey…" / "Aukey goes dark…") within `NAME_WINDOW_HOURS` and share a topic.
+Links are joined transitively (union-find).
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
 
 import numpy as np
 
-_WORD = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]", re.IGNORECASE)
+_LATIN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?", re.IGNORECASE)
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
 _STOP = {"the", "a", "an", "of", "to", "in", "on", "for", "and", "or", "is", "are", "as", "at",
          "by", "with", "its", "it", "from", "after", "over", "new", "how", "what", "why", "s",
-         "的", "了", "在", "是", "和"}
-TITLE_SIMILARITY = 0.5     # token Jaccard of titles
-EMBEDDING_SIMILARITY = 0.80  # cosine of stored post embeddings
+         "this", "that", "be", "was", "were", "has", "have", "your", "you", "my", "our", "we",
+         "i", "me", "just", "now", "not", "no", "all", "more", "than", "do", "does", "com"}
+# Names too common in this domain to identify one event.
+_COMMON_NAMES = {"amazon", "ebay", "walmart", "etsy", "shopify", "temu", "tiktok", "shop", "prime",
+                 "day", "fba", "poa", "asin", "asins", "uk", "us", "eu", "usa", "de", "seller", "sellers",
+                 "q1", "q2", "q3", "q4", "2020", "2021", "2022", "2023", "2024", "2025", "2026",
+                 "ceo", "vat", "ip", "id", "api", "app", "dtc", "cpc", "acos", "ppc"}
+TITLE_SIMILARITY = 0.5        # token Jaccard of titles
+EMBEDDING_SIMILARITY = 0.78   # cosine of stored post embeddings (English only)
+WINDOW_HOURS = 48.0           # coverage of one event further apart is a new story
+NAME_WINDOW_HOURS = 24.0      # a shared name is a weaker signal: keep it to one news cycle
+
+
+def _stem(word: str) -> str:
+    word = word.lower().removesuffix("'s")
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def title_tokens(title: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(title)} - _STOP
+    """Latin words (lower-cased, crude plural stripping) plus Chinese character bigrams."""
+    tokens = {_stem(w) for w in _LATIN.findall(title or "")} - _STOP
+    for run in _HAN.findall(title or ""):
+        tokens |= {run[i:i + 2] for i in range(len(run) - 1)} or {run}
+    return tokens
+
+
+def title_names(title: str) -> set[str]:
+    """Latin-script words that look like names of brands or companies, not common vocabulary."""
+    return {_stem(w) for w in _LATIN.findall(title or "")
+            if len(w) >= 3 and not w.isdigit()} - _STOP - _COMMON_NAMES
+
+
+def is_chinese(post: dict) -> bool:
+    return (post.get("lang") or "").startswith("zh") or bool(_HAN.search(post.get("title") or ""))
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def group_posts(posts: Sequence[dict], vectors: dict[int, np.ndarray] | None = None) -> list[list[dict]]:
-    """Partition posts into stories: same content hash, similar titles, or (when embeddings are
-    given) near-identical meaning. Returns groups, each ordered by date."""
-    parent = list(range(len(posts)))
+def _hours(iso: str | None) -> float | None:
+    if not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso).timestamp() / 3600.0
+    except ValueError:
+        return None
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    def union(i: int, j: int) -> None:
-        parent[find(i)] = find(j)
+def group_posts(posts: Sequence[dict], vectors: dict[int, np.ndarray] | None = None,
+                window_hours: float = WINDOW_HOURS) -> list[list[dict]]:
+    """Partition posts into stories. Returns groups, each ordered by date.
 
-    tokens = [title_tokens(p["title"]) for p in posts]
-    by_hash: dict[str, int] = {}
+    Links are merged strongest first; a merge of two groups that both have English embeddings
+    must also keep their average cosine above `GROUP_COHESION`, so one loose link (a forum post
+    naming a brand) cannot chain yesterday's event into today's round-up.
+    """
+    n = len(posts)
+    hours = [_hours(p.get("dated_at")) for p in posts]
+    chinese = [is_chinese(p) for p in posts]
+
+    def near(i: int, j: int, limit: float) -> bool:
+        return hours[i] is None or hours[j] is None or abs(hours[i] - hours[j]) <= limit
+
+    edges = _hash_edges(posts, near, window_hours) + _title_edges(posts, chinese, near, window_hours)
+    row = {}
+    sims = None
+    if vectors:
+        have = [i for i, p in enumerate(posts) if not chinese[i] and p["id"] in vectors]
+        if len(have) > 1:
+            mat = np.stack([vectors[posts[i]["id"]] for i in have]).astype(np.float32)
+            mat /= np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-9)
+            sims = mat @ mat.T
+            row = {i: k for k, i in enumerate(have)}
+            for a, b in zip(*np.nonzero(np.triu(sims >= EMBEDDING_SIMILARITY, k=1))):
+                if near(have[a], have[b], window_hours):
+                    edges.append((float(sims[a, b]), have[a], have[b]))
+    edges.sort(key=lambda e: -e[0])
+
+    members = {i: [i] for i in range(n)}
+    owner = list(range(n))
+    for strength, i, j in edges:
+        gi, gj = owner[i], owner[j]
+        if gi == gj:
+            continue
+        if strength < HASH_LINK and sims is not None and not _cohesive(members[gi], members[gj],
+                                                                         row, sims):
+            continue
+        if len(members[gi]) < len(members[gj]):
+            gi, gj = gj, gi
+        for k in members[gj]:
+            owner[k] = gi
+        members[gi] += members.pop(gj)
+    return [sorted((posts[k] for k in m), key=lambda p: p.get("dated_at") or "")
+            for m in members.values()]
+
+
+HASH_LINK, TITLE_LINK, NAME_LINK = 3.0, 2.0, 0.5   # embedding links weigh their cosine
+GROUP_COHESION = 0.70
+
+
+def _cohesive(a: list[int], b: list[int], row: dict[int, int], sims: np.ndarray) -> bool:
+    ra, rb = [row[i] for i in a if i in row], [row[j] for j in b if j in row]
+    if not ra or not rb:
+        return True
+    return float(sims[np.ix_(ra, rb)].mean()) >= GROUP_COHESION
+
+
+def _hash_edges(posts: Sequence[dict], near, window: float) -> list[tuple[float, int, int]]:
+    edges, first = [], {}
     for i, p in enumerate(posts):
         h = p.get("content_hash")
         if h:
-            if h in by_hash:
-                union(i, by_hash[h])
-            else:
-                by_hash[h] = i
-    ids = [p["id"] for p in posts]
-    mat = None
-    if vectors:
-        have = [i for i, pid in enumerate(ids) if pid in vectors]
-        if have:
-            mat = (have, np.stack([vectors[ids[i]] for i in have]))
-    for i in range(len(posts)):
-        for j in range(i + 1, len(posts)):
-            if jaccard(tokens[i], tokens[j]) >= TITLE_SIMILARITY:
-                union(i, j)
-    if mat is not None:
-        have, vecs = mat
-        sims = vecs @ vecs.T
-        for a in range(len(have)):
-            for b in range(a + 1, len(have)):
-                if sims[a, b] >= EMBEDDING_SIMILARITY:
-                    union(have[a], have[b])
-    groups: dict[int, list[dict]] = {}
-    for i, p in enumerate(posts):
-        groups.setdefault(find(i), []).append(p)
-    return [sorted(g, key=lambda p: p.get("dated_at") or "") for g in groups.values()]
+            if h in first and near(i, first[h], window):
+                edges.append((HASH_LINK, i, first[h]))
+            first.setdefault(h, i)
+    return edges
+
+
+def _title_edges(posts: Sequence[dict], chinese: list[bool], near,
+                 window: float) -> list[tuple[float, int, int]]:
+    """Similar titles, and shared names across languages. Candidate pairs come from an inverted
+    index over title tokens, skipping tokens so common they cannot decide anything."""
+    tokens = [title_tokens(p["title"]) for p in posts]
+    names = [title_names(p["title"]) for p in posts]
+    topics = [set(p.get("topics") or ()) for p in posts]
+    index: dict[str, list[int]] = {}
+    for i, toks in enumerate(tokens):
+        for t in toks:
+            index.setdefault(t, []).append(i)
+    too_common = max(50, len(posts) // 20)
+    pairs: set[tuple[int, int]] = set()
+    for ids in index.values():
+        if 1 < len(ids) <= too_common:
+            pairs.update((a, b) for x, a in enumerate(ids) for b in ids[x + 1:])
+    edges = []
+    for i, j in pairs:
+        if not near(i, j, window):
+            continue
+        if jaccard(tokens[i], tokens[j]) >= TITLE_SIMILARITY:
+            edges.append((TITLE_LINK, i, j))
+        elif ((chinese[i] or chinese[j]) and names[i] & names[j] and topics[i] & topics[j]
+              and near(i, j, NAME_WINDOW_HOURS)):
+            edges.append((NAME_LINK, i, j))
+    return edges

@@ -50,6 +50,14 @@ def save_post(db: Database, post: dict[str, Any]) -> tuple[int, bool]:
     return post_id, False
 
 
+def syndicated_copies(db: Database, post_id: int) -> list[int]:
+    """Other posts with the same text under another URL (a wire story republished), oldest first."""
+    return [r[0] for r in db.execute(
+        """SELECT other.id FROM posts AS this
+           JOIN posts AS other ON other.content_hash = this.content_hash AND other.id != this.id
+           WHERE this.id = ? ORDER BY other.id""", [post_id])]
+
+
 def set_marketplaces(db: Database, post_id: int, marketplaces: Iterable[str]) -> None:
     db.execute("DELETE FROM marketplaces WHERE post_id = ?", [post_id])
     for m in sorted(set(marketplaces)):

@@ -7,11 +7,10 @@ from collections.abc import Sequence
 
 from sqlite_utils import Database
 
+# Search lives in its own module; re-exported here for existing callers.
+from crackdown.archive.search import SearchSyntaxError, search  # noqa: F401
+
 DAY_EXPR = "COALESCE(p.published_at, p.fetched_at)"
-
-
-class SearchSyntaxError(ValueError):
-    """The full-text query could not be parsed by FTS5."""
 
 
 def _dicts(cursor: sqlite3.Cursor) -> list[dict]:
@@ -32,19 +31,34 @@ def posts_between(db: Database, start: str, end: str) -> list[dict]:
     return posts
 
 
-def tagged_dates_between(db: Database, start: str, end: str) -> list[tuple[str, str, str]]:
-    """(dated_at, topic, source_id) for every tag on posts dated in [start, end): surge baselines."""
+def tagged_dates_between(db: Database, start: str, end: str) -> list[tuple[str, str, str, int]]:
+    """(dated_at, topic, source_id, post_id) for every tag on posts dated in [start, end):
+    surge baselines."""
     return db.execute(
-        f"""SELECT {DAY_EXPR}, t.topic, p.source_id FROM posts p JOIN tags t ON t.post_id = p.id
+        f"""SELECT {DAY_EXPR}, t.topic, p.source_id, p.id FROM posts p JOIN tags t ON t.post_id = p.id
             WHERE {DAY_EXPR} >= ? AND {DAY_EXPR} < ?""", [start, end]).fetchall()
 
 
-def marketplace_dates_between(db: Database, start: str, end: str) -> list[tuple[str, str, str]]:
-    """(dated_at, topic, marketplace) for tagged posts dated in [start, end)."""
+def marketplace_dates_between(db: Database, start: str, end: str) -> list[tuple[str, str, str, int]]:
+    """(dated_at, topic, marketplace, post_id) for tagged posts dated in [start, end)."""
     return db.execute(
-        f"""SELECT {DAY_EXPR}, t.topic, m.marketplace FROM posts p
+        f"""SELECT {DAY_EXPR}, t.topic, m.marketplace, p.id FROM posts p
             JOIN tags t ON t.post_id = p.id JOIN marketplaces m ON m.post_id = p.id
             WHERE {DAY_EXPR} >= ? AND {DAY_EXPR} < ?""", [start, end]).fetchall()
+
+
+def source_activity(db: Database, since: str, end: str) -> dict[str, dict]:
+    """Per source: its newest post dated before `end` and how many it has in [since, end) —
+    for "went silent" in the brief (index seeks on idx_posts_source_day, no scan)."""
+    out = {}
+    for (source_id,) in db.execute("SELECT id FROM sources").fetchall():
+        last, recent = db.execute(
+            f"""SELECT (SELECT MAX({DAY_EXPR}) FROM posts p WHERE p.source_id = ? AND {DAY_EXPR} < ?),
+                       (SELECT COUNT(*) FROM posts p WHERE p.source_id = ?
+                          AND {DAY_EXPR} >= ? AND {DAY_EXPR} < ?)""",
+            [source_id, end, source_id, since, end]).fetchone()
+        out[source_id] = {"last_post": last, "recent": recent}
+    return out
 
 
 def _attach_tags_and_marketplaces(db: Database, posts: list[dict]) -> None:
@@ -61,46 +75,6 @@ def _attach_tags_and_marketplaces(db: Database, posts: list[dict]) -> None:
         for post_id, market in db.execute(
                 f"SELECT post_id, marketplace FROM marketplaces WHERE post_id IN ({marks})", chunk):
             by_id[post_id]["marketplaces"].append(market)
-
-
-def search(db: Database, query: str, *, topics: Sequence[str] = (), marketplaces: Sequence[str] = (),
-           sources: Sequence[str] = (), since: str | None = None, until: str | None = None,
-           limit: int = 20, sort: str = "relevance") -> list[dict]:
-    """Full-text search (FTS5 syntax) with filters; ranked by bm25 or by date, newest first."""
-    where, params = ["posts_fts MATCH ?"], [query]
-    if topics:
-        where.append(f"p.id IN (SELECT post_id FROM tags WHERE topic IN ({','.join('?' * len(topics))}))")
-        params += list(topics)
-    if marketplaces:
-        where.append("p.id IN (SELECT post_id FROM marketplaces WHERE marketplace IN "
-                     f"({','.join('?' * len(marketplaces))}))")
-        params += list(marketplaces)
-    if sources:
-        where.append(f"p.source_id IN ({','.join('?' * len(sources))})")
-        params += list(sources)
-    if since:
-        where.append(f"{DAY_EXPR} >= ?")
-        params.append(since)
-    if until:
-        where.append(f"{DAY_EXPR} < ?")
-        params.append(until)
-    order = f"{DAY_EXPR} DESC" if sort == "date" else "rank"
-    sql = f"""SELECT p.id, p.url, p.title, {DAY_EXPR} AS dated_at, p.source_id, p.lang,
-                     snippet(posts_fts, -1, '[', ']', ' … ', 12) AS snippet,
-                     (SELECT group_concat(topic, ',') FROM tags WHERE post_id = p.id) AS topics,
-                     (SELECT group_concat(marketplace, ',') FROM marketplaces
-                        WHERE post_id = p.id) AS marketplaces,
-                     posts_fts.rank AS rank
-              FROM posts_fts JOIN posts p ON p.rowid = posts_fts.rowid
-              WHERE {' AND '.join(where)}
-              ORDER BY {order} LIMIT ?"""
-    try:
-        return _dicts(db.execute(sql, [*params, limit]))
-    except sqlite3.OperationalError as exc:
-        message = str(exc)
-        if any(word in message for word in ("locked", "disk", "readonly", "no such table")):
-            raise
-        raise SearchSyntaxError(message) from exc  # fts5 syntax, unterminated string, bad column
 
 
 def embeddings_for(db: Database, post_ids: Sequence[int]) -> list[tuple[int, bytes]]:

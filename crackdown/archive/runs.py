@@ -41,3 +41,28 @@ def get_brief(db: Database, date: str) -> dict | None:
     cursor = db.execute("SELECT * FROM briefs WHERE date = ?", [date])
     row = cursor.fetchone()
     return dict(zip([c[0] for c in cursor.description], row)) if row else None
+
+
+def mark_interrupted(db: Database) -> list[int]:
+    """Close run rows left 'running' by a process that died (the caller holds the run lock, so
+    no live run owns them). Returns their ids."""
+    ids = [r[0] for r in db.execute("SELECT id FROM runs WHERE status = 'running'")]
+    if ids:
+        db.execute("UPDATE runs SET status = 'interrupted', finished_at = ?, error = COALESCE(error, "
+                   "'the process ended before finishing (killed, crashed or power loss)') "
+                   "WHERE status = 'running'", [utcnow()])
+    return ids
+
+
+def latest_brief_date(db: Database, sent_only: bool) -> str | None:
+    """The newest brief date that is done: sent (when emailing) or merely stored."""
+    where = "WHERE sent_at IS NOT NULL" if sent_only else ""
+    return db.execute(f"SELECT MAX(date) FROM briefs {where}").fetchone()[0]
+
+
+def last_run(db: Database) -> dict | None:
+    """The newest `crackdown run` record (for `doctor`)."""
+    cursor = db.execute("SELECT id, started_at, finished_at, status, error FROM runs "
+                        "WHERE command = 'run' ORDER BY id DESC LIMIT 1")
+    row = cursor.fetchone()
+    return dict(zip([c[0] for c in cursor.description], row)) if row else None

@@ -147,6 +147,55 @@ def _views(db: Database) -> None:
         GROUP BY day, t.topic""")
 
 
+@migrations(name="0500_brief_source_day_and_send_errors")
+def _brief_source_day(db: Database) -> None:
+    # Source health asks "last post of this source before day D" and "posts in the baseline
+    # window" per source; at a million posts that must be an index seek, not a scan.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_posts_source_day "
+               "ON posts(source_id, COALESCE(published_at, fetched_at))")
+    # A failed send is remembered, so the next run or `brief --send` retries exactly those briefs
+    # (and not every brief someone merely previewed).
+    db.execute("ALTER TABLE briefs ADD COLUMN send_error TEXT")
+    db.execute("ALTER TABLE briefs ADD COLUMN send_failed_at TEXT")
+
+
+@migrations(name="0600_1_posts_trigram")
+def _posts_trigram(db: Database) -> None:
+    # Chinese has no spaces, so posts_fts (unicode61) sees a whole sentence as one "word".
+    # A trigram index finds any substring of 3+ characters. It holds only posts with CJK
+    # ideographs (a tenth of the size of indexing everything) and keeps its own copy of their
+    # text: a partial external-content index would fail FTS5 integrity checks. Not linked to
+    # posts by content=, so Datasette and sqlite-utils keep using posts_fts for the posts table.
+    from crackdown.archive.search import CJK_GLOB
+
+    db.execute("CREATE VIRTUAL TABLE posts_trigram USING fts5(title, body, tokenize='trigram')")
+    is_cjk = "({row}.title || ' ' || {row}.body) GLOB '" + CJK_GLOB + "'"
+    db.execute(f"""CREATE TRIGGER posts_trigram_ai AFTER INSERT ON posts WHEN {is_cjk.format(row='new')}
+                   BEGIN INSERT INTO posts_trigram (rowid, title, body)
+                         VALUES (new.id, new.title, new.body); END""")
+    db.execute("""CREATE TRIGGER posts_trigram_ad AFTER DELETE ON posts
+                  BEGIN DELETE FROM posts_trigram WHERE rowid = old.id; END""")
+    db.execute(f"""CREATE TRIGGER posts_trigram_au AFTER UPDATE OF title, body ON posts
+                   BEGIN DELETE FROM posts_trigram WHERE rowid = old.id;
+                         INSERT INTO posts_trigram (rowid, title, body)
+                         SELECT new.id, new.title, new.body WHERE {is_cjk.format(row='new')}; END""")
+    db.execute(f"INSERT INTO posts_trigram (rowid, title, body) SELECT p.id, p.title, p.body "
+               f"FROM posts p WHERE {is_cjk.format(row='p')}")
+
+
+@migrations(name="0600_2_embedding_index")
+def _embedding_index(db: Database) -> None:
+    # Derived data for `crackdown similar` (crackdown/archive/similar.py): the sign bits of the
+    # stored embeddings in chunks, so a million posts are one 50 MB read rather than 1.5 GB.
+    db.execute("""
+        CREATE TABLE embedding_index (
+            chunk INTEGER PRIMARY KEY,
+            encoder TEXT NOT NULL,
+            post_ids BLOB NOT NULL,
+            bits BLOB NOT NULL
+        )""")
+
+
 def apply(db: Database) -> None:
     """Bring the archive's schema up to date (safe to call on every open)."""
     migrations.apply(db)

@@ -6,13 +6,25 @@ import logging
 from collections.abc import Iterator
 
 import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet.defer import CancelledError
 from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TCPTimedOutError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
+from twisted.web._newclient import ResponseFailed
+from twisted.web.http import PotentialDataLoss
 
 from crackdown.archive import open_archive, posts, sources
 from crackdown.config import SourceConfig
 from crawlers.items import PostItem
+from crawlers.politeness import RETRY_AFTER_CAP_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +38,25 @@ def describe_failure(failure) -> str:
         status = exc.response.status
         hint = {403: "forbidden (blocked User-Agent or IP?)", 404: "not found (URL moved?)",
                 429: "rate limited", 410: "gone"}.get(status, "")
+        waited = (request.meta.get("retry_after_exceeded") if request is not None else None)
+        if waited:
+            hint += f"; Retry-After {waited:.0f} s is over the {RETRY_AFTER_CAP_SECONDS:.0f} s cap"
         return f"HTTP {status} {hint} at {exc.response.url}".replace("  ", " ")
-    if failure.check(DNSLookupError):
+    if failure.check(DNSLookupError, CannotResolveHostError):
         return f"DNS lookup failed for {url}"
-    if failure.check(TwistedTimeoutError, TCPTimedOutError):
+    if failure.check(TwistedTimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return f"timed out fetching {url}"
-    if failure.check(ConnectionRefusedError):
+    if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):
         return f"connection refused by {url}"
+    if failure.check(IgnoreRequest) and "redirect" in str(exc):
+        return f"redirect loop (more than 5 redirects) from {url}"
+    if failure.check(IgnoreRequest) and "robots" in str(exc).lower():
+        return f"forbidden by robots.txt: {url} (set obey_robots = false only with permission)"
+    if failure.check(DownloadCancelledError, CancelledError) or "max size" in str(exc).lower():
+        return (f"response too large at {url} (over [crawl] max_body_bytes); "
+                "raise the limit if the source is legitimate")
+    if failure.check(ResponseFailed, PotentialDataLoss, ResponseDataLossError):
+        return f"truncated response (connection closed mid-body) from {url}"
     return f"{type(exc).__name__}: {exc} ({url})"
 
 
@@ -67,6 +91,10 @@ class SourceSpider(scrapy.Spider):
         """Drops items whose URL is archived already, so their pages are not fetched again."""
         from crawlers.normalize import canonical_url
 
+        unique: dict[str, PostItem] = {}
+        for item in items:  # the same post listed twice (tracking parameters differ) is one post
+            unique.setdefault(canonical_url(item.url), item)
+        items = list(unique.values())
         self.items_seen += len(items)
         db = open_archive(self.db_path)
         try:
@@ -78,16 +106,36 @@ class SourceSpider(scrapy.Spider):
     def follow_or_yield(self, item: PostItem) -> Iterator:
         """Fetch the article page when the source asks for it; else yield the item as it is."""
         if self.source.fetch_articles and item.url.startswith(("http://", "https://")):
-            yield scrapy.Request(item.url, callback=self.parse_article, errback=self.article_failed,
-                                 cb_kwargs={"item": item})
+            yield self.article_request(item)
         else:
             yield item
 
+    def article_request(self, item: PostItem, callback=None) -> scrapy.Request:
+        # Article pages are fetched once (their URL is archived afterwards): caching them would
+        # only fill the disk.
+        return scrapy.Request(item.url, callback=callback or self.parse_article,
+                              errback=self.article_failed, cb_kwargs={"item": item},
+                              meta={"dont_cache": True})
+
     def parse_article(self, response, item: PostItem):
-        if "html" in response.headers.get(b"Content-Type", b"text/html").decode("latin-1").lower():
-            item.article_html = response.text
+        content_type = response.headers.get(b"Content-Type", b"text/html").decode("latin-1")
+        if "html" in content_type.lower():
+            item.article_html = self.decode(response)
             item.article_url = response.url
         yield item
+
+    def decode(self, response) -> str:
+        """The response as text, surviving missing or wrong charsets (see crawlers/encoding.py)."""
+        from crawlers.encoding import decode_body
+
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        return decode_body(response.body, content_type, self.source.encoding)[0]
+
+    def prepare(self, item: PostItem) -> PostItem:
+        """Source-level facts every item carries into the pipelines."""
+        item.lang = item.lang or self.source.lang
+        item.timezone = self.source.timezone
+        return item
 
     def article_failed(self, failure):
         # The feed's summary is still worth keeping when the article page cannot be fetched.

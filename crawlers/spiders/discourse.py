@@ -44,9 +44,9 @@ class DiscourseSpider(SourceSpider):
             return
         items = topic_list_items(data, self.source.id, response.url)
         for item in self.new_only(items):
-            item.lang = self.source.lang
             yield scrapy.Request(item.url + ".json", callback=self.parse_topic,
-                                 errback=self.article_failed, cb_kwargs={"item": item})
+                                 errback=self.article_failed, cb_kwargs={"item": self.prepare(item)},
+                                 meta={"dont_cache": True})
 
     def parse_topic(self, response, item: PostItem):
         try:

@@ -6,6 +6,7 @@ import re
 
 import feedparser
 
+from crawlers.encoding import feed_as_utf8
 from crawlers.items import PostItem
 from crawlers.normalize import struct_time_to_iso
 from crawlers.spiders.base import SourceSpider
@@ -42,8 +43,10 @@ def entry_to_item(entry, source_id: str, strip_title_suffix: bool = False,
     if strip_title_suffix:
         src = entry.get("source") or {}
         origin = src.get("title") if isinstance(src, dict) else None
-        match = _OUTLET_SUFFIX.search(title)
+        exact = re.search(rf"\s+[-–—|]\s+{re.escape(origin)}\s*$", title) if origin else None
+        match = exact or _OUTLET_SUFFIX.search(title)
         if match:
+            # the <source> element names the outlet exactly, even one with a dash in its name
             origin = origin or match.group(1).strip()
             title = title[:match.start()]
     raw_date = entry.get("published") or entry.get("updated") or ""
@@ -61,6 +64,12 @@ def entry_to_item(entry, source_id: str, strip_title_suffix: bool = False,
     )
 
 
+def is_truncated(body: bytes) -> bool:
+    """A feed cut off in transit: its root element never closes."""
+    tail = body[-1024:].rstrip().lower()
+    return not tail.endswith((b"</rss>", b"</feed>", b"</rdf:rdf>", b"</channel>"))
+
+
 class FeedSpider(SourceSpider):
     """Feeds of any flavour; optionally follows each new item's link to extract the full article."""
 
@@ -70,14 +79,25 @@ class FeedSpider(SourceSpider):
             self.fail(f"served HTML ({content_type or 'no Content-Type'}) where a feed was expected "
                       f"at {response.url}; check the feed URL")
             return
+        yield from self.parse_feed(response)
+
+    def parse_feed(self, response):
+        """Items of the feed in `response`, new ones followed or yielded."""
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
         headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
                    for k, v in response.headers.items()}
-        parsed = parse_feed_bytes(response.body, headers, response.url)
+        # Decoded here (not by feedparser) so GBK-labelled-gb2312 and mislabelled feeds read right.
+        media_type = content_type.split(";")[0].strip() or "application/xml"
+        headers["content-type"] = f"{media_type}; charset=utf-8"
+        body = feed_as_utf8(response.body, content_type, self.source.encoding)
+        parsed = parse_feed_bytes(body, headers, response.url)
         if parsed.bozo and not parsed.entries:
             self.fail(f"unparseable feed at {response.url}: {parsed.get('bozo_exception')}")
             return
         items = [it for it in (entry_to_item(e, self.source.id, self.source.strip_title_suffix)
                                for e in parsed.entries) if it is not None]
+        if parsed.bozo and is_truncated(response.body):
+            self.fail(f"truncated feed at {response.url} ({len(response.body)} bytes, root element "
+                      f"never closed); kept the {len(items)} complete items")
         for item in self.new_only(items):
-            item.lang = self.source.lang
-            yield from self.follow_or_yield(item)
+            yield from self.follow_or_yield(self.prepare(item))

@@ -59,5 +59,4 @@ class RedditSpider(FeedSpider):
             return
         items = listing_to_items(listing, self.source.id, response.url)
         for item in self.new_only(items):
-            item.lang = self.source.lang
-            yield item  # self-posts carry their text; there is no article to follow
+            yield self.prepare(item)  # self-posts carry their text; there is no article to follow

@@ -1,0 +1,116 @@
+"""The trained topic model: quality on the held-out split, the int8 encoder, language routing, lexicon."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import numpy as np
+import pytest
+
+from classify.classifier import TopicModel
+from classify.default_keywords import DEFAULT_KEYWORDS
+from classify.encoder import Encoder
+from classify.lexicon import Lexicon
+from crackdown.config import DEFAULT_TOPICS
+from tests.classify_support import trained  # noqa: F401  (session fixture)
+from tests.conftest import REPO
+
+
+def test_heldout_macro_f1_meets_the_bar(trained):  # noqa: F811
+    _, _, model = trained
+    report = model.metrics["heldout"]
+    assert report["examples"] >= 200
+    assert report["macro"]["f1"] >= 0.85, json.dumps(report["per_topic"], indent=1)
+    weakest = min(m["f1"] for m in report["per_topic"].values())
+    assert weakest >= 0.6, json.dumps(report["per_topic"], indent=1)
+
+
+def test_model_directory_round_trips(trained):  # noqa: F811
+    path, config, model = trained
+    folder = next(p for p in config.classify.model_dir.iterdir() if (p / "model.json").exists())
+    loaded = TopicModel.load(folder, list(config.topics))
+    assert loaded.version == model.version and loaded.topics == model.topics
+    meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    assert set(meta["thresholds_en"]) == set(config.topic_ids())
+    posts = [("Amazon suspends hundreds of seller accounts", "Sellers report deactivations.", "en"),
+             ("亚马逊封号潮", "大批卖家账号被封，资金被冻结。", "zh")]
+    a = model.predict(*map(list, zip(*posts)), encoder=_encoder(config))
+    b = loaded.predict(*map(list, zip(*posts)), encoder=_encoder(config))
+    for x, y in zip(a, b):
+        assert x.labels == y.labels and x.scores == pytest.approx(y.scores, abs=1e-6)
+
+
+def _encoder(config):
+    from classify.stage import config_encoder
+
+    return config_encoder(config)
+
+
+def test_int8_onnx_encoder_is_used_and_close_to_torch(trained):  # noqa: F811
+    _, config, _ = trained
+    encoder = _encoder(config)
+    assert encoder.backend == "onnx-int8"
+    exports = list(config.classify.model_dir.glob("onnx/*/seq*/export.json"))
+    assert exports and json.loads(exports[0].read_text())["min_cosine"] >= 0.98
+    torch_encoder = Encoder(config.classify.model, config.classify.max_seq_length, prefer_onnx=False)
+    assert torch_encoder.backend == "torch"
+    texts = ["Etsy put a 75% reserve on my shop after my best month ever; payouts are held for 45 days.",
+             "Walmart asks marketplace sellers to re-verify their business documents by video call.",
+             "Prime Day dates confirmed"]
+    cosine = (encoder.encode(texts) * torch_encoder.encode(texts)).sum(axis=1)
+    assert cosine.min() >= 0.98, cosine
+
+
+def test_clear_posts_get_their_topics_in_both_languages(trained):  # noqa: F811
+    _, config, model = trained
+    posts = [
+        ("Amazon deactivates seller accounts in sweep over paid reviews",
+         "Dozens of sellers say their accounts were suspended this week after Amazon found they "
+         "offered refunds in exchange for five-star reviews.", "en", {"store_closure", "review_abuse"}),
+        ("Etsy holds payouts for new shops", "Etsy is placing a reserve on funds of some sellers "
+         "and releasing payouts only after orders are delivered.", "en", {"funds_hold"}),
+        ("Q1 results: marketplace revenue up 20%", "The company reported strong quarterly earnings "
+         "and said advertising revenue grew faster than expected.", "en", set()),
+        ("速卖通冻结大批卖家资金", "多名卖家反映账户资金被冻结，暂停放款，平台称正在风控审查。", "zh",
+         {"funds_hold"}),
+        ("深圳卖家分享旺季备货经验", "今年海运价格回落，卖家提前两个月备货，广告预算也增加了。", "zh", set()),
+    ]
+    preds = model.predict([p[0] for p in posts], [p[1] for p in posts], [p[2] for p in posts],
+                          encoder=_encoder(config))
+    for post, pred in zip(posts, preds):
+        assert post[3] <= set(pred.labels), (post[0], pred.scores)
+        if not post[3]:
+            assert pred.labels == [], (post[0], pred.scores)
+    assert [p.method for p in preds] == ["embedding+lexicon"] * 3 + ["ngram+lexicon"] * 2
+
+
+def test_packaged_encoder_cannot_read_chinese_so_chinese_takes_the_ngram_route(trained):  # noqa: F811
+    _, config, model = trained
+    assert _encoder(config).reads_chinese is False
+    assert model.multilingual is False
+    assert not model.uses_embedding("zh") and model.uses_embedding("en") and model.uses_embedding(None)
+
+
+def test_config_keywords_equal_the_default_lexicon():
+    """config.toml spells the defaults out so they can be edited; the two must not drift apart."""
+    raw = tomllib.loads((REPO / "config.toml").read_text(encoding="utf-8"))
+    configured = {t["id"]: (tuple(t.get("keywords_en", ())), tuple(t.get("keywords_zh", ())))
+                  for t in raw["topics"]}
+    assert configured == DEFAULT_KEYWORDS
+
+
+def test_lexicon_uses_defaults_for_default_topics_without_keywords():
+    lexicon = Lexicon(DEFAULT_TOPICS)
+    scores = lexicon.scores("Seller accounts suspended in ban wave", "卖家的钱被冻了")
+    assert scores["store_closure"] == 1.0 and scores["funds_hold"] == 0.5
+    assert scores["data_leak"] == 0.0
+    # A word that only looks like a keyword inside another word does not count.
+    assert Lexicon(DEFAULT_TOPICS).scores("Breaching the reserves of patience", "")["data_leak"] == 0.0
+
+
+def test_scores_are_probabilities(trained):  # noqa: F811
+    _, config, model = trained
+    preds = model.predict(["x", "标题"], ["", "正文"], ["en", "zh"], encoder=_encoder(config))
+    values = np.array([list(p.scores.values()) for p in preds])
+    assert ((values >= 0) & (values <= 1)).all()
