@@ -143,8 +143,16 @@ def _quantise(source: Path, target: Path) -> None:
     graph = onnx.load(str(source)).graph
     keep_float = [n.name for n in graph.node if n.op_type == "MatMul"
                   and "output/dense" in n.name and "attention" not in n.name]
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=["MatMul"], nodes_to_exclude=keep_float)
+    # onnxruntime logs a pre-processing hint on the root logger; it is advice for image models
+    # and would otherwise land in cron's mail on the first run.
+    root = logging.getLogger()
+    previous = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["MatMul"], nodes_to_exclude=keep_float)
+    finally:
+        root.setLevel(previous)
 
 
 def _takes_token_types(model) -> bool:
