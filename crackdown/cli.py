@@ -347,16 +347,16 @@ def similar(state: State, target: str, limit: int, fmt: str) -> None:
         except vectors.NoEmbedding as exc:
             _fail(str(exc), EXIT_USAGE)
     else:
-        from classify.encoder import ModelUnavailable, get_encoder
+        from classify.encoder import ModelUnavailable
+        from classify.stage import config_encoder
         from crackdown.archive.search import has_cjk
 
         if has_cjk(target):
             click.echo("warning: the encoder is English-only and maps most Chinese characters to "
                        "[UNK]; use `crackdown search` for Chinese text", err=True)
         try:
-            encoder = get_encoder(config.classify.model, config.classify.max_seq_length,
-                                  config.classify.batch_size)
-            query = encoder.encode([target])[0]
+            # the same encoder (int8 ONNX when exported) that wrote the stored embeddings
+            query = config_encoder(config).encode([target])[0]
         except ModelUnavailable as exc:
             _fail(str(exc))
     vectors.refresh_index(db)

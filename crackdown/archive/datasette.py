@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-DAY = "COALESCE(p.published_at, p.fetched_at)"
+from crackdown.archive.days import DAY_EXPR as DAY
 
 LATEST_BRIEF = """SELECT date, subject, generated_at, sent_at, recipients, text
 FROM briefs

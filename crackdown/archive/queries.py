@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from sqlite_utils import Database
 
 # Search lives in its own module; re-exported here for existing callers.
+from crackdown.archive.days import DAY_EXPR
 from crackdown.archive.search import SearchSyntaxError, search  # noqa: F401
-
-DAY_EXPR = "COALESCE(p.published_at, p.fetched_at)"
 
 
 def _dicts(cursor: sqlite3.Cursor) -> list[dict]:

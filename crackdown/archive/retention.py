@@ -13,21 +13,16 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from crackdown.archive.days import DAY_EXPR, day_window
+
 log = logging.getLogger(__name__)
 
-DAY_EXPR = "COALESCE(p.published_at, p.fetched_at)"
 BATCH = 1000
 
 
 def _window(since: str | None, until: str | None) -> tuple[str, list[str]]:
-    where, params = ["1"], []
-    if since:
-        where.append(f"{DAY_EXPR} >= ?")
-        params.append(since)
-    if until:
-        where.append(f"{DAY_EXPR} < ?")
-        params.append(until)
-    return " AND ".join(where), params
+    clauses, params = day_window(since, until)
+    return " AND ".join(["1", *clauses]), params
 
 
 def export_posts(db: Database, *, since: str | None = None,

@@ -21,7 +21,8 @@ from collections.abc import Sequence
 
 from sqlite_utils import Database
 
-DAY_EXPR = "COALESCE(p.published_at, p.fetched_at)"
+from crackdown.archive.days import DAY_EXPR, day_window
+
 TITLE_WEIGHT = 5.0
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # The same range as a GLOB class, for the triggers that keep posts_trigram in sync (schema.py).
@@ -78,13 +79,8 @@ def _filters(topics, marketplaces, sources, since, until) -> tuple[list[str], li
     if sources:
         where.append(f"p.source_id IN ({_marks(sources)})")
         params += list(sources)
-    if since:
-        where.append(f"{DAY_EXPR} >= ?")
-        params.append(since)
-    if until:
-        where.append(f"{DAY_EXPR} < ?")
-        params.append(until)
-    return where, params
+    clauses, window_params = day_window(since, until)
+    return where + clauses, params + window_params
 
 
 def _marks(values: Sequence) -> str:

@@ -13,9 +13,8 @@ from datetime import timedelta
 
 from sqlite_utils import Database
 
+from crackdown.archive.days import DAY_EXPR, day_window
 from reports.surges import test_surge
-
-DAY_EXPR = "COALESCE(p.published_at, p.fetched_at)"
 
 
 @dataclass(frozen=True)
@@ -37,12 +36,9 @@ def daily_counts(db: Database, topic: str, *, marketplace: str | None = None,
     if marketplace:
         join = "JOIN marketplaces m ON m.post_id = p.id AND m.marketplace = ?"
         params.insert(0, marketplace)
-    if since:
-        where.append(f"{DAY_EXPR} >= ?")
-        params.append(since)
-    if until:
-        where.append(f"{DAY_EXPR} < ?")
-        params.append(until)
+    clauses, window_params = day_window(since, until)
+    where += clauses
+    params += window_params
     rows = db.execute(
         f"""SELECT substr({DAY_EXPR}, 1, 10) AS day, COUNT(*), COUNT(DISTINCT p.source_id)
             FROM tags t JOIN posts p ON p.id = t.post_id {join}
