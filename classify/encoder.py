@@ -66,7 +66,7 @@ def resolve_model(name: str) -> str:
 class Encoder:
     """Normalised sentence embeddings; the backend (int8 ONNX or torch) is picked at first use."""
 
-    def __init__(self, name: str, max_seq_length: int = 256, batch_size: int = 32,
+    def __init__(self, name: str, max_seq_length: int = 128, batch_size: int = 16,
                  cache_dir: Path | None = None, prefer_onnx: bool = True):
         self.name = name
         self.max_seq_length = max_seq_length
@@ -187,7 +187,7 @@ def _tokenizer_reads_chinese(location: Path) -> bool:
 
 
 @lru_cache(maxsize=8)
-def get_encoder(name: str, max_seq_length: int = 256, batch_size: int = 32,
+def get_encoder(name: str, max_seq_length: int = 128, batch_size: int = 16,
                 cache_dir: Path | None = None, prefer_onnx: bool = True) -> Encoder:
     """One encoder per settings per process; `cache_dir` (the model_dir) enables the ONNX backend."""
     return Encoder(name, max_seq_length, batch_size, cache_dir, prefer_onnx)

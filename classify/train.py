@@ -57,13 +57,18 @@ def training_examples(config: Config, corrections: list[dict]) -> list[dict]:
     return examples
 
 
+def model_directory(config: Config, version: str) -> Path:
+    """Where the model of this version is cached under [classify] model_dir."""
+    return Path(config.classify.model_dir) / version.replace("/", "_").replace("@", "-")
+
+
 def load_or_train(config: Config, corrections: list[dict], encoder) -> TopicModel:
     """The model for the current seed data, corrections, encoder and topics (trained if needed)."""
     examples = training_examples(config, corrections)
     # The backend is part of the version: thresholds chosen on int8 vectors belong to them.
     encoder_key = f"{encoder.backend}|multilingual={encoder.reads_chinese}"
     version = f"{config.classify.model}@{fingerprint(config, examples, encoder_key)}"
-    directory = Path(config.classify.model_dir) / version.replace("/", "_").replace("@", "-")
+    directory = model_directory(config, version)
     if (directory / "model.json").exists():
         try:
             return TopicModel.load(directory, list(config.topics))

@@ -176,3 +176,6 @@ def test_marketplaces_are_recognised_in_english_and_chinese(market, english, chi
 def test_marketplace_names_inside_other_words_do_not_count():
     assert mentioned_marketplaces("Sheinfeld's etsyle amazonian adventures at the Temus") == set()
     assert mentioned_marketplaces("A tiktok video went viral") == set()
+    # TTS is TikTok Shop only in capitals; lower-case it is text-to-speech.
+    assert mentioned_marketplaces("TTS affiliates") == {"tiktok_shop"}
+    assert mentioned_marketplaces("a tts voice-over") == set()

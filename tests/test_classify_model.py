@@ -11,7 +11,8 @@ import pytest
 from classify.classifier import TopicModel
 from classify.default_keywords import DEFAULT_KEYWORDS
 from classify.encoder import Encoder
-from classify.lexicon import Lexicon
+from classify.lexicon import Lexicon, keyword_pattern
+from classify.train import model_directory
 from crackdown.config import DEFAULT_TOPICS
 from tests.classify_support import trained  # noqa: F401  (session fixture)
 from tests.conftest import REPO
@@ -28,7 +29,8 @@ def test_heldout_macro_f1_meets_the_bar(trained):  # noqa: F811
 
 def test_model_directory_round_trips(trained):  # noqa: F811
     path, config, model = trained
-    folder = next(p for p in config.classify.model_dir.iterdir() if (p / "model.json").exists())
+    # Other tests retrain in the same model_dir (with corrections): take this model's own folder.
+    folder = model_directory(config, model.version)
     loaded = TopicModel.load(folder, list(config.topics))
     assert loaded.version == model.version and loaded.topics == model.topics
     meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
@@ -107,6 +109,20 @@ def test_lexicon_uses_defaults_for_default_topics_without_keywords():
     assert scores["data_leak"] == 0.0
     # A word that only looks like a keyword inside another word does not count.
     assert Lexicon(DEFAULT_TOPICS).scores("Breaching the reserves of patience", "")["data_leak"] == 0.0
+
+
+def test_keyword_matching_ignores_case_and_respects_ascii_word_edges():
+    pattern = keyword_pattern(["ban wave", "ban", "KYC", "#brandgate", "二次实名"], bounded=True)
+    found = lambda text: [m.group(0) for m in pattern.finditer(text.lower())]  # noqa: E731
+    assert found("Another BAN WAVE hit today") == ["ban wave"]
+    # "ban wave" fails its end boundary in "ban waves"; the shorter keyword still counts.
+    assert found("ban waves everywhere") == ["ban"]
+    assert found("urban banter, kycx") == []
+    # Chinese next to an English keyword is an edge (\b would see no boundary in "KYC审核").
+    assert found("KYC审核又来了") == ["kyc"]
+    # A keyword that starts with punctuation needs no boundary before it; Chinese needs none.
+    assert found("sellers#brandgate trend") == ["#brandgate"]
+    assert found("被要求二次实名认证") == ["二次实名"]
 
 
 def test_scores_are_probabilities(trained):  # noqa: F811
