@@ -91,6 +91,14 @@ class Encoder:
             self._backend = "onnx-int8" if self._onnx_path else "torch"
         return self._backend
 
+    @property
+    def vectors_id(self) -> str:
+        """Names what produces the vectors: cached embeddings and heads are valid only for the same id."""
+        from classify.onnx_encoder import EXPORT_VERSION
+
+        recipe = f"/export{EXPORT_VERSION}" if self.backend == "onnx-int8" else ""
+        return f"{self.name}|{self.backend}{recipe}|{self.max_seq_length}"
+
     def _onnx_export(self) -> Path | None:
         from classify import onnx_encoder
 

@@ -30,20 +30,20 @@ def _ends_bounded(word: str) -> str:
     return re.escape(word) + ("(?![a-z0-9])" if _ascii_alnum(word[-1]) else "")
 
 
-def keyword_pattern(words: Sequence[str], bounded: bool) -> re.Pattern | None:
+def keyword_pattern(words: Sequence[str]) -> re.Pattern | None:
     """One regex for a keyword list, to run on lower-cased text; longest keyword first (so "fake
     reviews" wins over "fake review").
 
-    `bounded` (English): a keyword may not start or end inside an ASCII word. Not \b, which treats
-    Chinese characters as word characters ("KYC审核" has no \b after "KYC"). The text is lower-cased
-    once rather than matched with IGNORECASE, and the start boundary sits outside the alternation:
-    Python's re can then skip to candidate first characters, about 8x faster on long articles.
+    A keyword may not start or end inside an ASCII word, in either language list ("TRO" among the
+    Chinese keywords must not fire on "controversial"); Chinese characters need no boundary. Not
+    \b, which treats Chinese characters as word characters ("KYC审核" has no \b after "KYC").
+    The text is lower-cased once rather than matched with IGNORECASE, and the start boundary sits
+    outside the alternation: Python's re can then skip to candidate first characters, about 8x
+    faster on long articles.
     """
     words = sorted({w.lower() for w in words if w}, key=len, reverse=True)
     if not words:
         return None
-    if not bounded:
-        return re.compile("|".join(map(re.escape, words)))
     word_start = [w for w in words if _ascii_alnum(w[0])]
     other = [w for w in words if not _ascii_alnum(w[0])]
     parts = [f"(?<![a-z0-9])(?:{'|'.join(map(_ends_bounded, word_start))})"] if word_start else []
@@ -59,9 +59,8 @@ class Lexicon:
         self._patterns: dict[str, list[re.Pattern]] = {}
         for t in topics:
             words_en, words_zh = topic_keywords(t)
-            # No word boundaries in Chinese.
-            self._patterns[t.id] = [p for p in (keyword_pattern(words_en, True),
-                                                keyword_pattern(words_zh, False)) if p is not None]
+            self._patterns[t.id] = [p for p in (keyword_pattern(words_en),
+                                                keyword_pattern(words_zh)) if p is not None]
 
     def scores(self, title: str, body: str) -> dict[str, float]:
         """0 (no keyword), 0.5 (one keyword in the body), 1.0 (in the title, or two distinct in body)."""

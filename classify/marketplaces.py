@@ -24,7 +24,7 @@ _NAMES = {
     "shein": ["shein", "希音"],
     "shopee": ["shopee", "虾皮"],
 }
-_COMPILED = {m: keyword_pattern(names, bounded=True) for m, names in _NAMES.items()}
+_COMPILED = {m: keyword_pattern(names) for m, names in _NAMES.items()}
 # "TTS" is TikTok Shop only in capitals ("tts" is also text-to-speech).
 _TTS = re.compile(r"(?<![A-Za-z0-9])TTS(?![A-Za-z0-9])")
 

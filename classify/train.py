@@ -25,7 +25,7 @@ from crackdown.config import Config
 
 log = logging.getLogger(__name__)
 
-TRAINER_VERSION = "4"   # bump when training changes in a way that should invalidate cached models
+TRAINER_VERSION = "5"   # bump when training changes in a way that should invalidate cached models
 CORRECTION_WEIGHT = 3.0
 # Inverse regularisation per route, chosen on held-out and demo-corpus F1: embeddings are dense and
 # few (384), n-gram features sparse and many, so the n-gram heads need a looser penalty.
@@ -65,8 +65,9 @@ def model_directory(config: Config, version: str) -> Path:
 def load_or_train(config: Config, corrections: list[dict], encoder) -> TopicModel:
     """The model for the current seed data, corrections, encoder and topics (trained if needed)."""
     examples = training_examples(config, corrections)
-    # The backend is part of the version: thresholds chosen on int8 vectors belong to them.
-    encoder_key = f"{encoder.backend}|multilingual={encoder.reads_chinese}"
+    # The backend and export recipe are part of the version: thresholds chosen on int8 vectors
+    # belong to them.
+    encoder_key = f"{encoder.vectors_id}|multilingual={encoder.reads_chinese}"
     version = f"{config.classify.model}@{fingerprint(config, examples, encoder_key)}"
     directory = model_directory(config, version)
     if (directory / "model.json").exists():
@@ -123,7 +124,7 @@ def encode_cached(encoder, texts: list[str], cache_path: Path) -> np.ndarray:
     if cache_path.exists():
         data = np.load(cache_path)
         cache = dict(zip(data["keys"].tolist(), data["vectors"]))
-    tag = f"{encoder.name}|{encoder.backend}|{encoder.max_seq_length}"
+    tag = encoder.vectors_id
     keys = [hashlib.sha1(f"{tag}|{t}".encode()).hexdigest() for t in texts]
     missing = [i for i, k in enumerate(keys) if k not in cache]
     if missing:

@@ -112,7 +112,7 @@ def test_lexicon_uses_defaults_for_default_topics_without_keywords():
 
 
 def test_keyword_matching_ignores_case_and_respects_ascii_word_edges():
-    pattern = keyword_pattern(["ban wave", "ban", "KYC", "#brandgate", "二次实名"], bounded=True)
+    pattern = keyword_pattern(["ban wave", "ban", "KYC", "#brandgate", "二次实名", "TRO"])
     found = lambda text: [m.group(0) for m in pattern.finditer(text.lower())]  # noqa: E731
     assert found("Another BAN WAVE hit today") == ["ban wave"]
     # "ban wave" fails its end boundary in "ban waves"; the shorter keyword still counts.
@@ -123,6 +123,8 @@ def test_keyword_matching_ignores_case_and_respects_ascii_word_edges():
     # A keyword that starts with punctuation needs no boundary before it; Chinese needs none.
     assert found("sellers#brandgate trend") == ["#brandgate"]
     assert found("被要求二次实名认证") == ["二次实名"]
+    # Latin letters in a Chinese keyword list are bounded too: "TRO" is not in "controversial".
+    assert found("a controversial ruling; 店铺被TRO冻结") == ["tro"]
 
 
 def test_scores_are_probabilities(trained):  # noqa: F811
