@@ -1,11 +1,14 @@
 """`crackdown demo`: the whole pipeline against the bundled May 2021 site, offline.
 
 Serves the demo site on 127.0.0.1, writes a config pointing at it, and runs crawl → classify →
-brief into the output folder. The brief date is the day the review-manipulation wave broke.
+brief into the output folder. The brief date is the day the review-manipulation wave broke. The
+folder also gets Datasette's metadata.json, so `datasette FOLDER/` opens the archive with its
+titles and canned queries.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date as Date
 from pathlib import Path
 
@@ -44,7 +47,16 @@ def demo_config(out: Path, base_url: str, topics=DEFAULT_TOPICS) -> Config:
     )
 
 
-def run_demo(out: Path, topics=DEFAULT_TOPICS, log_level: str = "WARNING") -> tuple[RunResult, Path]:
+@dataclass(frozen=True)
+class DemoFiles:
+    archive: Path
+    html: Path
+    text: Path
+    metadata: Path   # Datasette metadata beside the archive
+
+
+def run_demo(out: Path, topics=DEFAULT_TOPICS, log_level: str = "WARNING") -> tuple[RunResult, DemoFiles]:
+    from crackdown.archive.datasette import write_metadata
     from crawlers.demo_site.site import DemoServer
 
     out.mkdir(parents=True, exist_ok=True)
@@ -59,4 +71,5 @@ def run_demo(out: Path, topics=DEFAULT_TOPICS, log_level: str = "WARNING") -> tu
     html_path, text_path = out / "brief.html", out / "brief.txt"
     html_path.write_text(brief["html"], encoding="utf-8")
     text_path.write_text(brief["text"], encoding="utf-8")
-    return result, html_path
+    metadata_path = write_metadata(config.archive.path)
+    return result, DemoFiles(config.archive.path, html_path, text_path, metadata_path)

@@ -8,6 +8,7 @@ offset); relative dates are measured back from the moment the page was fetched.
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import datetime, timedelta, tzinfo
 from datetime import timezone as dt_timezone
 
@@ -85,11 +86,62 @@ def parse_date(text: str, tz: tzinfo = dt_timezone.utc, now: datetime | None = N
             return None
         return candidate if candidate <= now + timedelta(days=1) else candidate.replace(year=now.year - 1)
     # 5.
-    try:
-        parsed = date_parser.parse(text, fuzzy=False)
-    except (ValueError, OverflowError):
+    return _free_form(text, tz, now)
+
+
+# Zones RFC 822 names besides UT/GMT/Z (which dateutil knows): US feeds still print them.
+_RFC822_ZONES = {name: hours * 3600 for name, hours in (
+    ("EST", -5), ("EDT", -4), ("CST", -6), ("CDT", -5), ("MST", -7), ("MDT", -6), ("PST", -8), ("PDT", -7))}
+# dateutil fills what the text lacks from a default; parsing under two defaults that differ in
+# every field shows which fields the text gave (2000 and 2004 are both leap years: 'Feb 29').
+_DEFAULT_A = datetime(2000, 1, 1, 0, 0, 0)
+_DEFAULT_B = datetime(2004, 2, 2, 1, 1, 1)
+
+
+def _dateutil(text: str) -> tuple[datetime, datetime, bool] | None:
+    """The text under both defaults, and whether it named a zone (known or not); None if unreadable."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", date_parser.UnknownTimezoneWarning)
+        try:
+            a = date_parser.parse(text, default=_DEFAULT_A, tzinfos=_RFC822_ZONES)
+            b = date_parser.parse(text, default=_DEFAULT_B, tzinfos=_RFC822_ZONES)
+        except (ValueError, OverflowError):
+            return None
+    unknown_zone = any(issubclass(w.category, date_parser.UnknownTimezoneWarning) for w in caught)
+    return a, b, a.tzinfo is not None or unknown_zone
+
+
+def _free_form(text: str, tz: tzinfo, now: datetime) -> datetime | None:
+    """RFC 822, ISO 8601, 'May 3, 2021', 'May 3', a bare '14:20' (today) through dateutil.
+
+    A month and a day are required (or a time alone): '-1', '12', '2021' or 'May 2021' are page
+    furniture or counters, and dateutil would quietly complete them from today's date.
+    """
+    both = _dateutil(text)
+    if both is None:
+        return None
+    a, b, _ = both
+    given = {f for f in ("year", "month", "day", "hour") if getattr(a, f) == getattr(b, f)}
+    if {"month", "day"} <= given:
+        year = a.year if "year" in given else now.year
+        try:
+            parsed = a.replace(year=year)
+        except ValueError:  # Feb 29 of a year that has none
+            return None
+        if "year" not in given and parsed.replace(tzinfo=parsed.tzinfo or tz) > now + timedelta(days=1):
+            parsed = parsed.replace(year=year - 1)  # 'Dec 30' read in January is last year's
+    elif given == {"hour"}:
+        parsed = a.replace(year=now.year, month=now.month, day=now.day)
+    else:
         return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
+
+
+def names_zone(text: str) -> bool:
+    """Whether a date string carries its own zone ('+0800', 'Z', 'GMT', 'EDT', even an unknown
+    abbreviation); False for naive or unreadable text."""
+    both = _dateutil(re.sub(r"\s+", " ", (text or "").strip())) if text and text.strip() else None
+    return bool(both and both[2])
 
 
 def zone(name: str) -> tzinfo:

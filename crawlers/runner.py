@@ -20,12 +20,15 @@ log = logging.getLogger(__name__)
 class CrawlReport:
     ok: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    # sources a stop signal cut short: not failures (see SourceSpider.record_health)
+    interrupted: list[str] = field(default_factory=list)
     items_seen: int = 0
     new_posts: int = 0
 
     def as_stats(self) -> dict:
         return {"sources_ok": len(self.ok), "sources_failed": len(self.failed),
-                "failures": self.failed, "items_seen": self.items_seen, "new_posts": self.new_posts}
+                "sources_interrupted": len(self.interrupted), "failures": self.failed,
+                "items_seen": self.items_seen, "new_posts": self.new_posts}
 
 
 def spider_class(source_type: str):
@@ -92,6 +95,10 @@ def crawl(config: Config, only: list[str] | None = None, log_level: str = "WARNI
         report.new_posts += spider.new_items
         if spider.failures:
             report.failed[src.id] = "; ".join(spider.failures[:3])
+        elif spider.interrupted:
+            log.warning("%s: %s; not counted as a failure, the next run fetches the rest",
+                        src.id, spider.interrupted)
+            report.interrupted.append(src.id)
         else:
             report.ok.append(src.id)
     _record_unstarted(config, report)

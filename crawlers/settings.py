@@ -16,6 +16,9 @@ ITEM_PIPELINES = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt once per host per run, not once per source (see crawlers/robots.py)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawlers.robots.SharedRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.politeness.RetryAfterMiddleware": 550,
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,

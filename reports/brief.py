@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from crackdown.config import BriefConfig, TopicConfig
+from crackdown.surge_stats import SurgeTest, surge_test
 from reports.excerpt import excerpt
 from reports.health import health_problems
 from reports.stories import group_posts
-from reports.surges import SurgeTest, test_surge
 
 TIER_RANK = {"official": 3, "media": 2, "community": 1}
 TITLE_CHARS = 200   # a runaway feed title must not blow the email's size budget
@@ -51,6 +51,7 @@ class StoryItem:
     post_ids: list[int]
     sources: int = 1
     first_reported: dict | None = None   # {"name", "date", "url"} when it began before today
+    other_topics: list[str] = field(default_factory=list)  # names of its other topics: labels
 
 
 @dataclass
@@ -73,6 +74,7 @@ class TopicSection:
     stories: list[StoryItem]
     trend: list[tuple[str, int]]   # (day, count) over the baseline window and today
     surge: Surge | None
+    story_count: int = 0           # stories shown under this topic, before the per-topic cap
 
 
 @dataclass
@@ -148,6 +150,8 @@ def build_brief(inputs: BriefInputs, topics: list[TopicConfig], cfg: BriefConfig
     today_ids = {p["id"] for p in posts}
     groups = group_posts(posts + [p for p in inputs.earlier_posts if keep(p)], inputs.vectors)
     groups = [g for g in groups if any(p["id"] in today_ids for p in g)]
+    ranked = [_topics_by_strength(g, topics, today_ids) for g in groups]
+    names = {t.id: t.name for t in topics}
 
     surges: list[Surge] = []
     sections: list[TopicSection] = []
@@ -167,11 +171,13 @@ def build_brief(inputs: BriefInputs, topics: list[TopicConfig], cfg: BriefConfig
             m_surge = _surge_for(topic, market, m_posts, base, m_cfg)
             if m_surge and surge is None:  # a topic-wide wave already names its marketplaces
                 surges.append(m_surge)
-        stories = [_story(g, topic.id, today_ids) for g in groups
-                   if any(p["id"] in today_ids and topic.id in p["topics"] for p in g)]
+        # each story once, under its strongest topic; its other topics become labels, in config
+        # order so that the same label sits in the same place on every story line
+        stories = [_story(g, topic.id, today_ids, [names[t] for t in names if t in r[1:]])
+                   for g, r in zip(groups, ranked) if r and r[0] == topic.id]
         stories.sort(key=lambda s: s.score, reverse=True)
         sections.append(TopicSection(topic.id, topic.name, len(topic_posts),
-                                     stories[:cfg.max_items_per_topic], trend, surge))
+                                     stories[:cfg.max_items_per_topic], trend, surge, len(stories)))
 
     surges.sort(key=lambda s: (s.marketplace is not None, s.test.p_value, -s.count))
     sections.sort(key=lambda s: (s.surge is None, -s.count))
@@ -202,7 +208,7 @@ def _daily_counts(inputs: BriefInputs, tz: ZoneInfo, wanted: set[str]):
 def _surge_for(topic: TopicConfig, market: str | None, posts: list[dict], baseline: list[int],
                cfg: BriefConfig) -> Surge | None:
     today = len(posts)
-    test = test_surge(today, baseline, cfg.min_surge_count, cfg.surge_p_value)
+    test = surge_test(today, baseline, cfg.min_surge_count, cfg.surge_p_value)
     if not test.is_surge:
         return None
     tiers = sorted({p["tier"] for p in posts}, key=lambda t: -TIER_RANK.get(t, 0))
@@ -212,7 +218,22 @@ def _surge_for(topic: TopicConfig, market: str | None, posts: list[dict], baseli
                  tiers, test, top)
 
 
-def _story(group: list[dict], topic: str, today_ids: set[int]) -> StoryItem:
+def _topics_by_strength(group: list[dict], topics: list[TopicConfig],
+                        today_ids: set[int]) -> list[str]:
+    """The configured topics of a group's posts of today, strongest first: the highest classifier
+    score any of them has for the topic, ties in config order."""
+    order = {t.id: k for k, t in enumerate(topics)}
+    best: dict[str, float] = {}
+    for p in group:
+        if p["id"] in today_ids:
+            for t, score in p["topics"].items():
+                if t in order:
+                    best[t] = max(best.get(t, 0.0), score or 0.0)
+    return sorted(best, key=lambda t: (-best[t], order[t]))
+
+
+def _story(group: list[dict], topic: str, today_ids: set[int],
+           other_topics: list[str] | None = None) -> StoryItem:
     """One story from today's posts of a group: the best tier leads (earliest on a tie); other
     sources are 'also reported by'; a group that began the day before says who reported it first.
 
@@ -240,7 +261,7 @@ def _story(group: list[dict], topic: str, today_ids: set[int]) -> StoryItem:
     return StoryItem(title, lead["url"], excerpt(lead["body"] or lead["title"]),
                      lead["source_name"], lead["tier"], also, markets, topics, round(score, 3),
                      lead["dated_at"], lead.get("lang") or "en", [p["id"] for p in group],
-                     len(seen_sources), first)
+                     len(seen_sources), first, other_topics or [])
 
 
 def _ts(iso: str) -> float:

@@ -15,11 +15,17 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_HTML_BYTES = 100_000   # Gmail clips messages over ~102 KB
 
 
+# Characters no well-formed URL holds: whitespace, quotes, angle brackets, and the invisible
+# controls below (an ESC could drive a terminal showing the text part; a newline forges a line).
+_URL_BREAKERS = re.compile(r"[\s\"'<>\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
 def safe_url(url: str | None) -> str:
-    """Only absolute http(s) links reach the email; anything else (javascript:, data:, relative,
-    malformed) becomes "" and the template shows the text without a link."""
+    """Only absolute http(s) links reach the email, in both parts; anything else (javascript:,
+    data:, relative, malformed, control characters) becomes "" and the template shows the text
+    without a link."""
     url = (url or "").strip()
-    if not url or any(c in url for c in "\x00\r\n\t\"'<> "):
+    if not url or _URL_BREAKERS.search(url):
         return ""
     try:
         parts = urlsplit(url)

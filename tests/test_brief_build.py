@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -15,6 +16,7 @@ from crackdown.config import ArchiveConfig, BriefConfig, Config, SourceConfig
 from reports.brief import build_brief
 from reports.daily import load_inputs, make_brief
 from reports.excerpt import excerpt
+from reports.render import render_html, render_text
 
 DAY = date(2021, 5, 13)
 SOURCES = [
@@ -260,3 +262,41 @@ def test_excerpt_keeps_domain_names_and_decimals_and_cuts_chinese_short():
     cut = excerpt(zh)
     assert cut.endswith("。") and len(cut) <= 120
     assert excerpt("短讯") == "短讯"
+
+
+def test_a_story_shows_once_under_its_strongest_topic_with_the_others_as_labels(arch):
+    # config order: ... store_closure, funds_hold ...; a tie goes to the earlier topic
+    held = arch.add("bytes", "Amazon holds disbursements of closed accounts", at(DAY, 8),
+                    {"store_closure": 0.7, "funds_hold": 0.9})
+    tie = arch.add("wire", "Sellers suspended and paid out late", at(DAY, 9),
+                   {"store_closure": 0.8, "funds_hold": 0.8})
+    arch.add("ledger", "Suspension sweep hits toy sellers", at(DAY, 10), {"store_closure": 0.6},
+             content_hash="sweep")
+    arch.add("forum", "Toy sellers: suspended, and the money is frozen", at(DAY, 11),
+             {"funds_hold": 0.95}, content_hash="sweep")
+    only = arch.add("reddit", "My shop got closed today", at(DAY, 12), {"store_closure": 0.9})
+    brief = arch.brief()
+    sections = {s.topic: s for s in brief.sections}
+    closure, funds = sections["store_closure"], sections["funds_hold"]
+    assert [st.title for st in funds.stories] == ["Toy sellers: suspended, and the money is frozen",
+                                                  "Amazon holds disbursements of closed accounts"]
+    assert {st.post_ids[0] for st in closure.stories} == {tie, only}
+    assert held not in {i for st in closure.stories for i in st.post_ids}
+    shown = [i for s in brief.sections for st in s.stories for i in st.post_ids]
+    assert len(shown) == len(set(shown)) == 5                  # every post once, in one story
+    assert (closure.story_count, funds.story_count) == (2, 2)
+    assert (closure.count, funds.count) == (4, 3)              # posts per topic: the trend's unit
+    labels = {st.title: st.other_topics for s in brief.sections for st in s.stories}
+    assert labels["Amazon holds disbursements of closed accounts"] == ["Store closures & suspensions"]
+    assert labels["Sellers suspended and paid out late"] == ["Funds withheld"]
+    assert labels["My shop got closed today"] == []
+
+    html, text = render_html(brief), render_text(brief)
+    for title in labels:   # (the excerpt repeats the title: count the headline lines)
+        assert text.count(f"\n- {title}\n") == 1 and html.count(f">{title}</a>") == 1
+    assert "== Store closures & suspensions (2 stories) ==" in text
+    assert "== Funds withheld (2 stories) ==" in text
+    assert "| also: Store closures & suspensions" in text
+    assert re.search(r'<span class="topic-label"[^>]*style="[^"]*border[^"]*">Funds withheld</span>',
+                     html)
+    assert "<style" not in html                                 # labels styled inline too

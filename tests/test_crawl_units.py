@@ -23,9 +23,12 @@ DATES = json.loads((FIXTURES / "crawl" / "dates.json").read_text(encoding="utf-8
 NOW = datetime.fromisoformat(DATES["now"])
 
 
-@pytest.mark.parametrize("case", DATES["cases"], ids=lambda c: f"{c['text']}@{c['tz']}")
+@pytest.mark.parametrize("case", DATES["cases"],
+                         ids=lambda c: f"{c['text']}@{c['tz']}{'@clock' if 'now' in c else ''}")
 def test_dates(case):
-    assert to_utc_iso(case["text"], zone(case["tz"]), now=NOW) == case["utc"]
+    # "now": null is the real clock: a non-date must not borrow today's month or year
+    now = NOW if "now" not in case else case["now"] and datetime.fromisoformat(case["now"])
+    assert to_utc_iso(case["text"], zone(case["tz"]), now=now) == case["utc"]
 
 
 ZH = "朱镕基时代的外贸：亚马逊卖家账号被封"   # 镕 is in GBK, not in GB2312

@@ -1,21 +1,29 @@
 """End to end: `crackdown demo --out TMP` in a subprocess, then the archive and the brief."""
 
+import asyncio
+import json
 import re
 import sqlite3
 
 import pytest
+from datasette.app import Datasette
 
 from crawlers.demo_site.site import load_demo_sources
 from tests.conftest import run_cli
 
 
 @pytest.fixture(scope="module")
-def demo_out(tmp_path_factory):
+def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
     result = run_cli("demo", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("brief.html")
-    return out
+    return out, result
+
+
+@pytest.fixture(scope="module")
+def demo_out(demo_run):
+    return demo_run[0]
 
 
 def test_archive_has_posts_from_every_demo_source(demo_out):
@@ -74,3 +82,25 @@ def test_brief_shows_the_wave_topics_and_links(demo_out):
                          "'What we know so far: Amazon%'").fetchall()
     assert len(stories) == 1 and stories[0][0] is not None
     assert "Also reported by" in html
+
+
+def test_datasette_metadata_written_beside_the_archive_and_announced(demo_run):
+    out, result = demo_run
+    metadata = out / "metadata.json"
+    assert f"Datasette metadata: {metadata.resolve()}" in result.stderr
+    assert f"datasette {out.resolve()}/" in result.stderr
+    # `datasette DIR/` (configuration-directory mode), as the closing message says, picks it up
+    ds = Datasette([], config_dir=out)
+
+    def get(url):
+        response = asyncio.run(ds.client.get(url))
+        assert response.status_code == 200, (url, response.text[:500])
+        return response.json()
+
+    assert get("/-/metadata.json") == json.loads(metadata.read_text(encoding="utf-8"))
+    queries = {q["name"] for q in get("/archive.json")["queries"]}
+    assert {"latest_brief", "surges", "topic_history", "first_reports"} <= queries
+    briefs = get("/archive/latest_brief.json?date=&_shape=array")
+    assert [b["date"] for b in briefs] == ["2021-05-13"]
+    waves = get("/archive/surges.json?since=2021-05-01&_shape=array")
+    assert any(w["day"] == "2021-05-13" for w in waves), waves

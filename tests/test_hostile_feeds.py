@@ -16,7 +16,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.conftest import FixtureServer
+from crackdown.archive import open_archive, posts, tags
+from tests.conftest import FixtureServer, run_cli
 from tests.ops_support import (
     FEED_DAY,
     enforcement_items,
@@ -148,7 +149,7 @@ def hostile_run(tmp_path_factory):
     db.row_factory = sqlite3.Row
     brief = db.execute("SELECT html, text FROM briefs WHERE date = ?", [FEED_DAY.isoformat()]).fetchone()
     yield {"result": result, "elapsed": elapsed, "rss_mb": rss_mb, "db": db, "secret": secret,
-           "archive": tmp / "archive.db", "server": server,
+           "archive": tmp / "archive.db", "config": config, "server": server,
            "html": brief["html"] if brief else "", "text": brief["text"] if brief else ""}
     db.close()
 
@@ -245,3 +246,47 @@ def test_duplicate_guids_keep_one_post_per_url(hostile_run):
     posts = posts_of(hostile_run, "dupes")
     urls = [p["url"] for p in posts]
     assert len(urls) == len(set(urls)) == 3
+
+
+# Links the crawler refuses at the door, as an archive written before that check (or by another
+# tool) may still hold them. Titles differ so that each post leads its own story.
+HOSTILE_URLS = {
+    "Etsy freezes payouts for jewellery makers": "javascript:alert(9)",
+    "Walmart holds dropshipper funds for 90 days":
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCg5KTwvc2NyaXB0Pg==",
+    "Shopify Payments reserves supplement store revenue":
+        "https://example.com/ok\r\n  Also reported by: Your Bank https://evil.example/login",
+    "eBay withholds vintage watch sale proceeds": "https://example.com/\x1b]8;;https://evil.example\x1b\\x",
+    "TikTok Shop delays cosmetics reseller settlements": " JavaScript:alert(10)",
+}
+
+
+def test_hostile_urls_in_the_archive_reach_neither_part_of_the_email(hostile_run, tmp_path):
+    archive = tmp_path / "archive.db"
+    with sqlite3.connect(hostile_run["archive"]) as source, sqlite3.connect(archive) as copy:
+        source.backup(copy)
+    db = open_archive(archive)
+    for n, (title, url) in enumerate(HOSTILE_URLS.items()):
+        post_id, _ = posts.save_post(db, {
+            "url": url, "source_id": "good", "title": title, "body": f"{title}, sellers say.",
+            "published_at": "2026-11-20T11:00:00+00:00", "fetched_at": "2026-11-20T12:00:00+00:00",
+            "lang": "en", "content_hash": f"hostile-url-{n}"})
+        posts.set_marketplaces(db, post_id, ["etsy"])
+        tags.save_classification(db, post_id, "hand", {"funds_hold": 0.9}, ["funds_hold"], "hand")
+    db.close()
+    config = tmp_path / "config.toml"
+    config.write_text(hostile_run["config"].read_text(encoding="utf-8").replace(
+        str(hostile_run["archive"]), str(archive)), encoding="utf-8")
+
+    result = run_cli("--config", str(config), "brief", "--date", FEED_DAY.isoformat(),
+                     "--format", "text")
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(archive) as stored:
+        html, text = stored.execute("SELECT html, text FROM briefs WHERE date = ?",
+                                    [FEED_DAY.isoformat()]).fetchone()
+    for part in (text, html):
+        assert all(title in part for title in HOSTILE_URLS)   # the stories are shown, unlinked
+        lowered = part.lower()
+        assert "javascript:" not in lowered and "data:text" not in lowered
+        assert "evil.example" not in lowered and "\x1b" not in part and "\r" not in part
+    assert "Also reported by: Your Bank" not in text      # no line forged through a URL

@@ -117,7 +117,9 @@ def test_hostile_feed_text_is_neutralised():
 
     text = render_text(brief)
     assert HOSTILE_TITLE in text and "&lt;" not in text     # plain text is not HTML-escaped
-    assert "javascript:alert(document.cookie)" in text      # a URL in plain text is inert
+    assert "javascript:alert(document.cookie)" not in text   # same link rule as the HTML part
+    assert "data:text" not in text and "/relative/path" not in text
+    assert "https://example.com/a/1" in text and "Link to script" in text
 
 
 @pytest.mark.parametrize("url,ok", [

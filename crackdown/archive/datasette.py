@@ -18,7 +18,7 @@ LATEST_BRIEF = """SELECT date, subject, generated_at, sent_at, recipients, text
 FROM briefs
 WHERE date = COALESCE(NULLIF(:date, ''), (SELECT MAX(date) FROM briefs))"""
 
-# The brief's own surge test is a Poisson tail (reports/surges.py); SQL has no Poisson, so this
+# The brief's own surge test is a Poisson tail (crackdown/surge_stats.py); SQL has no Poisson, so this
 # query flags the same shape by ratio: >= 3 posts and >= 3x the previous 14 days' mean.
 SURGES = f"""WITH daily AS (
   SELECT substr({DAY}, 1, 10) AS day, t.topic, COUNT(*) AS posts,

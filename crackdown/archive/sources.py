@@ -46,6 +46,16 @@ def record_failure(db: Database, source_id: str, error: str, items_seen: int = 0
     )
 
 
+def record_interrupted(db: Database, source_id: str, new_items: int = 0, at: str | None = None) -> None:
+    """A crawl a stop signal cut short: an attempt, but neither a failure nor a success. The failure
+    streak, last error and last item count (the 'went silent' baseline) are left as they were."""
+    at = at or utcnow()
+    db.execute(
+        """UPDATE sources SET last_attempt_at = ?, items_total = items_total + ? WHERE id = ?""",
+        [at, new_items, source_id],
+    )
+
+
 def previous_item_count(db: Database, source_id: str) -> int | None:
     row = db.execute("SELECT last_item_count FROM sources WHERE id = ?", [source_id]).fetchone()
     return row[0] if row else None

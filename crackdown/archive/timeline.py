@@ -1,8 +1,8 @@
 """A topic's daily history with surges marked, for `crackdown timeline`.
 
 Days are UTC calendar days (the archive's dates), each tested against the `baseline_days` days
-before it with the brief's own surge test (reports.surges), so a day marked here is a day the
-brief would have called a wave.
+before it with the brief's own surge test (crackdown.surge_stats, which reports.brief uses too),
+so a day marked here is a day the brief would have called a wave.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlite_utils import Database
 
 from crackdown.archive.days import DAY_EXPR, day_window
-from reports.surges import test_surge
+from crackdown.surge_stats import surge_test
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def topic_timeline(db: Database, topic: str, *, marketplace: str | None = None,
         baseline = [counts.get((day - timedelta(days=n)).isoformat(), (0, 0))[0]
                     for n in range(baseline_days, 0, -1)]
         posts, sources = counts.get(day.isoformat(), (0, 0))
-        test = test_surge(posts, baseline, min_count, p_value)
+        test = surge_test(posts, baseline, min_count, p_value)
         out.append(TimelineDay(day.isoformat(), posts, sources, test.baseline_mean, test.ratio,
                                test.p_value, test.is_surge))
         day += timedelta(days=1)

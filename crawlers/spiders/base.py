@@ -70,6 +70,8 @@ class SourceSpider(scrapy.Spider):
         self.items_seen = 0
         self.new_items = 0
         self.failures: list[str] = []
+        # Set when a stop signal (cron's `timeout`, a shutdown) cut this source's crawl short.
+        self.interrupted: str | None = None
         self._known: set[str] | None = None
 
     async def start(self):
@@ -78,8 +80,23 @@ class SourceSpider(scrapy.Spider):
 
     def on_error(self, failure) -> None:
         reason = describe_failure(failure)
+        if self.stop_requested() and not failure.check(HttpError):
+            # Scrapy's graceful stop lets a download in flight run into its timeout (or cuts
+            # it): that says nothing about the source, so it is not counted against it.
+            request = getattr(failure, "request", None)
+            self.interrupted = ("interrupted by a stop signal while fetching "
+                                f"{request.url if request is not None else self.source.url}")
+            log.info("%s: %s (%s)", self.source.id, self.interrupted, reason)
+            return
         log.warning("%s: %s", self.source.id, reason)
         self.failures.append(reason)
+
+    def stop_requested(self) -> bool:
+        """True once SIGTERM/SIGINT asked the crawl to stop: Scrapy's graceful stop clears
+        `crawling` before it closes the spider, while a spider that finishes on its own (or is
+        closed by CLOSESPIDER_*) is closed with `crawling` still set."""
+        crawler = getattr(self, "crawler", None)
+        return crawler is not None and not crawler.crawling
 
     def fail(self, reason: str) -> None:
         """Record a problem that is not an HTTP error (HTML instead of a feed, bad JSON…)."""
@@ -146,6 +163,12 @@ class SourceSpider(scrapy.Spider):
     # --- source health -----------------------------------------------------------------------
     def record_health(self, db) -> None:
         """Called once at close by the store pipeline: success, failure, or 'went silent'."""
+        if not self.failures and (self.interrupted or self.stop_requested()):
+            # Stopped before it finished: neither a failure nor a complete crawl; the posts
+            # stored so far stay, and the next run fetches the rest.
+            self.interrupted = self.interrupted or "interrupted by a stop signal"
+            sources.record_interrupted(db, self.source.id, self.new_items)
+            return
         previous = sources.previous_item_count(db, self.source.id)
         if not self.failures and self.items_seen == 0 and previous:
             self.failures.append(f"returned no items (had {previous} on the previous crawl)")

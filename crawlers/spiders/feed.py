@@ -6,6 +6,7 @@ import re
 
 import feedparser
 
+from crawlers.dates import names_zone, parse_date
 from crawlers.encoding import feed_as_utf8
 from crawlers.items import PostItem
 from crawlers.normalize import struct_time_to_iso
@@ -49,10 +50,14 @@ def entry_to_item(entry, source_id: str, strip_title_suffix: bool = False,
             # the <source> element names the outlet exactly, even one with a dash in its name
             origin = origin or match.group(1).strip()
             title = title[:match.start()]
-    raw_date = entry.get("published") or entry.get("updated") or ""
+    raw_date = (entry.get("published") or entry.get("updated") or "").strip()
     if _NUMERIC_DATE.match(raw_date):
         # feedparser misreads forum dates like "2020/1/10 14:33:00" (as 2020-11-01); the
         # normalise pipeline parses them year-first instead.
+        published = raw_date
+    elif raw_date and not names_zone(raw_date) and parse_date(raw_date) is not None:
+        # feedparser's struct_time is UTC even when the feed gave no zone; the raw text goes to
+        # the normalise pipeline, which reads it in the source's timezone.
         published = raw_date
     else:
         published = (struct_time_to_iso(entry.get("published_parsed"))

@@ -4,6 +4,9 @@ With counts this small a bare ratio lies (1 post against a baseline of 0.1 is "1
 daily count as Poisson with the baseline's mean rate (plus half a post of prior, so an empty
 baseline is not a rate of zero) and flag a surge when today's count is at least `min_count` and
 P(X ≥ today | baseline rate) is below `p_value`.
+
+Pure arithmetic with no imports from the project, so both the brief (reports/) and the archive's
+`timeline` (crackdown/archive/) use the same test without one layer importing the other.
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ class SurgeTest:
     is_surge: bool
 
 
-def test_surge(today: int, baseline_counts: list[int], min_count: int = 3,
+def surge_test(today: int, baseline_counts: list[int], min_count: int = 3,
                p_value: float = 0.01) -> SurgeTest:
+    """Test `today`'s count against the per-day counts of the baseline window before it."""
     days = max(len(baseline_counts), 1)
     mean = sum(baseline_counts) / days
     rate = (sum(baseline_counts) + 0.5) / days
