@@ -11,6 +11,7 @@ import resource
 import socket
 import subprocess
 import sys
+import time
 from datetime import date as Date
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +25,16 @@ SHARED_MODEL_DIR = Path(os.environ.get("CRACKDOWN_TEST_MODEL_DIR",
 
 FEED_DAY = Date(2026, 11, 20)
 FEED_PUBDATE = "Fri, 20 Nov 2026 10:00:00 +0000"
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    """Poll `predicate` until it is true; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def ops_config(tmp_path: Path, sources: list[dict], *, crawl: dict | None = None,

@@ -6,11 +6,10 @@ from __future__ import annotations
 import signal
 import sqlite3
 import threading
-import time
 
 import pytest
 
-from tests.ops_support import enforcement_items, ops_config, popen_cli, rss
+from tests.ops_support import enforcement_items, ops_config, popen_cli, rss, wait_until
 
 
 def _count(db_path, sql: str) -> int:
@@ -22,15 +21,6 @@ def _count(db_path, sql: str) -> int:
             db.close()
     except sqlite3.Error:   # not created yet, or mid-write
         return 0
-
-
-def _wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _health(db_path) -> dict[str, dict]:
@@ -61,7 +51,7 @@ def test_sigterm_mid_download_is_an_interruption_not_a_timeout(tmp_path, http_se
     db_path = tmp_path / "archive.db"
     proc = popen_cli("--config", str(config), *command)
     try:
-        _wait_until(lambda: http_server.hits("/slow/feed") >= 1
+        wait_until(lambda: http_server.hits("/slow/feed") >= 1
                     and _count(db_path, "SELECT COUNT(*) FROM posts WHERE source_id = 'fast'") == 2,
                     60, "the fast source stored and the slow one in flight")
         proc.send_signal(signal.SIGTERM)

@@ -17,18 +17,9 @@ import pytest
 from crackdown.cli import LOG_FILE_BYTES, _file_handler
 from crackdown.run import brief_dates
 from tests.conftest import run_cli
-from tests.ops_support import FEED_DAY, enforcement_items, ops_config, popen_cli, rss
+from tests.ops_support import FEED_DAY, enforcement_items, ops_config, popen_cli, rss, wait_until
 
 DAY = FEED_DAY.isoformat()
-
-
-def wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def gated_feed(server, path: str, body: str) -> threading.Event:
