@@ -9,6 +9,7 @@ import os
 import re
 import resource
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -106,6 +107,19 @@ def run_measured(*args: str, env: dict | None = None, timeout: float = 300,
                             preexec_fn=preexec_fn)
     match = re.search(r"MAXRSS_KB (\d+)", result.stderr)
     return result, int(match.group(1)) // 1024 if match else -1
+
+
+def run_day_measured(config: Path, server) -> dict:
+    """`crackdown run` for FEED_DAY without sending, timed and measured; then the server is closed
+    and the archive opened. Returns result, elapsed (s), rss_mb and db (sqlite3, Row rows)."""
+    started = time.monotonic()
+    result, rss_mb = run_measured("--config", str(config), "run", "--date", FEED_DAY.isoformat(),
+                                  "--no-send")
+    elapsed = time.monotonic() - started
+    server.close()
+    db = sqlite3.connect(config.parent / "archive.db")
+    db.row_factory = sqlite3.Row
+    return {"result": result, "elapsed": elapsed, "rss_mb": rss_mb, "db": db}
 
 
 def popen_cli(*args: str, env: dict | None = None) -> subprocess.Popen:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import socket
-import sqlite3
 import struct
 import threading
 import time
@@ -16,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.ops_support import FEED_DAY, enforcement_items, ops_config, rss, run_measured
+from tests.ops_support import FEED_DAY, enforcement_items, ops_config, rss, run_day_measured
 
 MAX_BODY = 1_000_000
 TIMEOUT = 2.0
@@ -129,15 +128,9 @@ def faulty_run(tmp_path_factory):
     sources += [{"id": name.replace("_", "-"), "name": name, "type": "feed",
                  "url": f"{server.base}/{name.replace('_', '-')}"} for name in FAULTS]
     config = ops_config(tmp, sources, crawl={"timeout": TIMEOUT, "max_body_bytes": MAX_BODY})
-    started = time.monotonic()
-    result, rss_mb = run_measured("--config", str(config), "run", "--date", FEED_DAY.isoformat(),
-                                  "--no-send")
-    elapsed = time.monotonic() - started
-    server.close()
-    db = sqlite3.connect(tmp / "archive.db")
-    db.row_factory = sqlite3.Row
-    yield {"result": result, "elapsed": elapsed, "rss_mb": rss_mb, "db": db, "server": server}
-    db.close()
+    run = run_day_measured(config, server)
+    yield {**run, "server": server}
+    run["db"].close()
 
 
 def test_run_is_partial_and_keeps_the_good_source(faulty_run):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import re
 import sqlite3
-import time
 import uuid
 import zlib
 from datetime import datetime, timedelta, timezone
@@ -24,7 +23,7 @@ from tests.ops_support import (
     ops_config,
     rss,
     rss_item,
-    run_measured,
+    run_day_measured,
 )
 
 MAX_BODY = 16_000_000          # room for the 10 MB line; the bomb inflates far past it
@@ -140,18 +139,13 @@ def hostile_run(tmp_path_factory):
                for name in [*feeds, "bomb"]]
     config = ops_config(tmp, sources, crawl={"max_body_bytes": MAX_BODY},
                         extra="[brief]\nmax_items_per_topic = 20\n")
-    started = time.monotonic()
-    result, rss_mb = run_measured("--config", str(config), "run", "--date", FEED_DAY.isoformat(),
-                                  "--no-send")
-    elapsed = time.monotonic() - started
-    server.close()
-    db = sqlite3.connect(tmp / "archive.db")
-    db.row_factory = sqlite3.Row
-    brief = db.execute("SELECT html, text FROM briefs WHERE date = ?", [FEED_DAY.isoformat()]).fetchone()
-    yield {"result": result, "elapsed": elapsed, "rss_mb": rss_mb, "db": db, "secret": secret,
-           "archive": tmp / "archive.db", "config": config, "server": server,
-           "html": brief["html"] if brief else "", "text": brief["text"] if brief else ""}
-    db.close()
+    run = run_day_measured(config, server)
+    brief = run["db"].execute("SELECT html, text FROM briefs WHERE date = ?",
+                              [FEED_DAY.isoformat()]).fetchone()
+    yield {**run, "secret": secret, "archive": tmp / "archive.db", "config": config,
+           "server": server, "html": brief["html"] if brief else "",
+           "text": brief["text"] if brief else ""}
+    run["db"].close()
 
 
 def posts_of(run, source: str) -> list[sqlite3.Row]:
