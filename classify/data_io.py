@@ -70,3 +70,20 @@ def load_seed(topics: list[str]) -> list[dict]:
             row.setdefault("lang", "en")
             rows.append(row)
     return rows
+
+
+DEV_FILE = DATA_DIR / "realistic_dev.jsonl"
+TEST_FILE = DATA_DIR / "realistic_test.jsonl"
+
+
+def load_dev(topics: list[str]) -> list[dict]:
+    """The realistic dev split: the posts thresholds are chosen on (never trained on).
+
+    Its twin, realistic_test.jsonl, is read by nothing here: it is scored with `crackdown eval`.
+    """
+    if not DEV_FILE.exists():
+        return []
+    rows = read_jsonl(DEV_FILE, require=("id", "title", "text", "labels"), topics=None)
+    for row in rows:
+        row["labels"] = [x for x in row["labels"] if x in topics]
+    return rows

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from classify.classifier import is_chinese
 from crackdown.config import Config
-from crawlers.normalize import detect_lang
 
 
 def predict_rows(config: Config, rows: list[dict]) -> list[dict]:
     """[{"id", "labels", "scores"}] for rows with id, title, text and optional lang."""
-    from classify.stage import config_encoder, load_model
+    from classify.stage import config_encoder, config_ml_encoder, load_model
     from crackdown.archive import open_archive
 
     # Read-only: predicting never writes, and may run while a daily job holds the archive.
@@ -21,14 +19,13 @@ def predict_rows(config: Config, rows: list[dict]) -> list[dict]:
     finally:
         if db is not None:
             db.close()
-    encoder = config_encoder(config)
-    langs = [r.get("lang") or detect_lang(f"{r.get('title', '')}\n{r['text']}") for r in rows]
-    langs = ["zh" if is_chinese(lang) else lang for lang in langs]
+    encoder, ml_encoder = config_encoder(config), config_ml_encoder(config)
+    langs = [r.get("lang") for r in rows]   # hints only: each post's own text decides
     out = []
     for start in range(0, len(rows), 256):
         chunk = rows[start:start + 256]
         preds = model.predict([r.get("title", "") for r in chunk], [r["text"] for r in chunk],
-                              langs[start:start + 256], encoder=encoder)
+                              langs[start:start + 256], encoder=encoder, ml_encoder=ml_encoder)
         out += [{"id": r["id"], "labels": p.labels,
                  "scores": {k: round(v, 4) for k, v in p.scores.items()}}
                 for r, p in zip(chunk, preds)]

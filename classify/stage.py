@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from classify.classifier import Prediction, TopicModel, post_text
+import numpy as np
+
+from classify.classifier import Prediction, TopicModel
 from classify.encoder import Encoder, get_encoder
 from classify.marketplaces import mentioned_marketplaces
+from classify.multilingual import MultilingualEncoder, get_multilingual
 from crackdown.archive import open_archive, tags
 from crackdown.archive import posts as post_rows
 from crackdown.config import Config
@@ -33,12 +36,18 @@ def config_encoder(config: Config) -> Encoder:
     return get_encoder(c.model, c.max_seq_length, c.batch_size, cache_dir=c.model_dir)
 
 
+def config_ml_encoder(config: Config) -> MultilingualEncoder | None:
+    """The multilingual encoder for posts the English one cannot read (None when not configured)."""
+    c = config.classify
+    return get_multilingual(c.multilingual, c.multilingual_max_chars)
+
+
 def load_model(config: Config, db=None) -> TopicModel:
     """The current model (trained on seed data plus the archive's corrections when `db` is given)."""
     from classify.train import load_or_train
 
     corrections = tags.corrected_posts(db) if db is not None else []
-    return load_or_train(config, corrections, config_encoder(config))
+    return load_or_train(config, corrections, config_encoder(config), config_ml_encoder(config))
 
 
 def classify_archive(config: Config, everything: bool = False) -> ClassifyReport:
@@ -54,19 +63,23 @@ def _classify(config: Config, db, everything: bool) -> ClassifyReport:
     model = load_model(config, db)
     encoder = config_encoder(config)
     hints = {s.id: set(s.marketplaces) for s in config.sources}
+    ml_encoder = config_ml_encoder(config)
     report = ClassifyReport(model.version)
     for batch in tags.posts_to_classify(db, model.version, everything):
-        en = [p for p in batch if model.uses_embedding(p["lang"])]
-        embeddings = encoder.encode([post_text(p["title"], p["body"]) for p in en]) if en else None
-        predictions = _predict_batch(model, batch, en, embeddings, encoder)
+        predictions = model.predict([p["title"] for p in batch], [p["body"] for p in batch],
+                                    [p["lang"] for p in batch], encoder=encoder,
+                                    ml_encoder=ml_encoder)
         with db.atomic():
-            if en:
-                tags.save_embeddings(db, [p["id"] for p in en], embeddings, model.encoder_name)
+            embedded = [(p["id"], pred.vector) for p, pred in zip(batch, predictions)
+                        if pred.vector is not None]
+            if embedded:
+                tags.save_embeddings(db, [i for i, _ in embedded], np.stack([v for _, v in embedded]),
+                                     model.encoder_name)
             for post, pred in zip(batch, predictions):
                 if post["id"] in truth:   # a person's correction outranks the model
                     pred = Prediction(sorted(truth[post["id"]]),
                                       {t: float(t in truth[post["id"]]) for t in model.topics},
-                                      "label")
+                                      "label", pred.lang)
                     report.corrected += 1
                 tags.save_classification(db, post["id"], model.version, pred.scores, pred.labels,
                                          pred.method)
@@ -77,17 +90,3 @@ def _classify(config: Config, db, everything: bool) -> ClassifyReport:
                 report.classified += 1
                 report.tagged += bool(pred.labels)
     return report
-
-
-def _predict_batch(model: TopicModel, batch: list[dict], en: list[dict], embeddings, encoder):
-    zh = [p for p in batch if not model.uses_embedding(p["lang"])]
-    by_id = {}
-    if en:
-        for p, pred in zip(en, model.predict([p["title"] for p in en], [p["body"] for p in en],
-                                             [p["lang"] for p in en], embeddings=embeddings)):
-            by_id[p["id"]] = pred
-    if zh:
-        for p, pred in zip(zh, model.predict([p["title"] for p in zh], [p["body"] for p in zh],
-                                             [p["lang"] for p in zh], encoder=encoder)):
-            by_id[p["id"]] = pred
-    return [by_id[p["id"]] for p in batch]

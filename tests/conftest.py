@@ -16,6 +16,10 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # Real payloads saved from real sites live outside the repository and are never copied into it.
 FIXTURES_REAL = Path(os.environ.get("CRACKDOWN_FIXTURES_REAL", REPO.parent / "shared" / "fixtures_real"))
+# Training embeddings are cached per machine (classify/embedding_cache.py); the tests keep theirs
+# beside pytest's own cache, so every test (and every `crackdown` subprocess) shares one and
+# nothing is written to the home folder.
+os.environ.setdefault("CRACKDOWN_CACHE_DIR", str(REPO / ".pytest_cache" / "crackdown-embeddings"))
 
 
 def real_fixture(relative: str) -> Path:

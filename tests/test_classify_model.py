@@ -34,11 +34,11 @@ def test_model_directory_round_trips(trained):  # noqa: F811
     loaded = TopicModel.load(folder, list(config.topics))
     assert loaded.version == model.version and loaded.topics == model.topics
     meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-    assert set(meta["thresholds_en"]) == set(config.topic_ids())
+    assert all(set(meta["thresholds"][route]) == set(config.topic_ids()) for route in ("en", "ml"))
     posts = [("Amazon suspends hundreds of seller accounts", "Sellers report deactivations.", "en"),
              ("亚马逊封号潮", "大批卖家账号被封，资金被冻结。", "zh")]
-    a = model.predict(*map(list, zip(*posts)), encoder=_encoder(config))
-    b = loaded.predict(*map(list, zip(*posts)), encoder=_encoder(config))
+    a = model.predict(*map(list, zip(*posts)), **_encoders(config))
+    b = loaded.predict(*map(list, zip(*posts)), **_encoders(config))
     for x, y in zip(a, b):
         assert x.labels == y.labels and x.scores == pytest.approx(y.scores, abs=1e-6)
 
@@ -47,6 +47,12 @@ def _encoder(config):
     from classify.stage import config_encoder
 
     return config_encoder(config)
+
+
+def _encoders(config) -> dict:
+    from classify.stage import config_ml_encoder
+
+    return {"encoder": _encoder(config), "ml_encoder": config_ml_encoder(config)}
 
 
 def test_int8_onnx_encoder_is_used_and_close_to_torch(trained):  # noqa: F811
@@ -79,19 +85,29 @@ def test_clear_posts_get_their_topics_in_both_languages(trained):  # noqa: F811
         ("深圳卖家分享旺季备货经验", "今年海运价格回落，卖家提前两个月备货，广告预算也增加了。", "zh", set()),
     ]
     preds = model.predict([p[0] for p in posts], [p[1] for p in posts], [p[2] for p in posts],
-                          encoder=_encoder(config))
+                          **_encoders(config))
     for post, pred in zip(posts, preds):
         assert post[3] <= set(pred.labels), (post[0], pred.scores)
         if not post[3]:
             assert pred.labels == [], (post[0], pred.scores)
-    assert [p.method for p in preds] == ["embedding+lexicon"] * 3 + ["ngram+lexicon"] * 2
+    assert [p.method for p in preds] == ["embedding+lexicon"] * 3 + ["multilingual+lexicon"] * 2
 
 
-def test_packaged_encoder_cannot_read_chinese_so_chinese_takes_the_ngram_route(trained):  # noqa: F811
+def test_posts_are_routed_by_the_language_of_their_own_text(trained):  # noqa: F811
     _, config, model = trained
-    assert _encoder(config).reads_chinese is False
-    assert model.multilingual is False
-    assert not model.uses_embedding("zh") and model.uses_embedding("en") and model.uses_embedding(None)
+    assert _encoder(config).reads_chinese is False and model.multilingual is False
+    assert model.route("en") == "en" and model.route("zh") == "ml" and model.route("de") == "ml"
+    # The source says English; the post is German: the multilingual route reads it.
+    german = ("Amazon sperrt Händlerkonten", "Seit Montag sind die Konten von mehreren hundert Händlern "
+              "gesperrt, und die Auszahlungen werden zurückgehalten, bis die Prüfung abgeschlossen ist.")
+    english = ("Amazon suspends seller accounts", "Hundreds of sellers were suspended on Monday.")
+    preds = model.predict([german[0], english[0]], [german[1], english[1]], ["en", "en"],
+                          **_encoders(config))
+    assert [p.lang for p in preds] == ["de", "en"]
+    assert [p.method for p in preds] == ["multilingual+lexicon", "embedding+lexicon"]
+    assert "store_closure" in preds[0].labels and "store_closure" in preds[1].labels
+    # Only the English route stores an embedding (the English encoder's, for `similar`).
+    assert preds[0].vector is None and preds[1].vector.shape == (384,)
 
 
 def test_config_keywords_equal_the_default_lexicon():
@@ -129,6 +145,6 @@ def test_keyword_matching_ignores_case_and_respects_ascii_word_edges():
 
 def test_scores_are_probabilities(trained):  # noqa: F811
     _, config, model = trained
-    preds = model.predict(["x", "标题"], ["", "正文"], ["en", "zh"], encoder=_encoder(config))
+    preds = model.predict(["x", "标题"], ["", "正文"], ["en", "zh"], **_encoders(config))
     values = np.array([list(p.scores.values()) for p in preds])
     assert ((values >= 0) & (values <= 1)).all()

@@ -1,0 +1,73 @@
+"""Embeddings of training and calibration texts, cached by encoder and text, shared across models.
+
+Training encodes ~1,500 seed examples and the dev split with two encoders; the multilingual one
+takes minutes for that. The vectors depend only on the encoder and the text, so they are kept in
+one cache per machine (`$CRACKDOWN_CACHE_DIR`, else `$XDG_CACHE_HOME/crackdown`, else
+`~/.cache/crackdown`) and any model_dir — a new archive, a retrain after a correction, a test —
+pays only for texts it has not seen. Deleting the folder is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("CRACKDOWN_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "crackdown"
+
+
+class CachedEncoder:
+    """Wraps an encoder (`encode`, `vectors_id`) with a text-keyed vector cache on disk."""
+
+    def __init__(self, encoder, folder: Path | None = None):
+        self.encoder = encoder
+        self.vectors_id = encoder.vectors_id
+        name = hashlib.sha1(self.vectors_id.encode()).hexdigest()[:16]
+        self.path = (folder or cache_dir()) / f"embeddings-{name}.npz"
+        self._cache: dict[str, np.ndarray] | None = None
+
+    def _load(self) -> dict[str, np.ndarray]:
+        if self._cache is None:
+            self._cache = {}
+            if self.path.exists():
+                try:
+                    data = np.load(self.path)
+                    self._cache = dict(zip(data["keys"].tolist(), data["vectors"]))
+                except Exception as exc:   # a torn write: the cache is rebuilt, never fatal
+                    log.warning("embedding cache %s unreadable (%s); rebuilding", self.path, exc)
+        return self._cache
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        cache = self._load()
+        keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+        missing = {k: t for k, t in zip(keys, texts) if k not in cache}
+        if missing:
+            vectors = self.encoder.encode(list(missing.values()))
+            cache.update(zip(missing, vectors))
+            self._save(cache)
+        if not keys:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([cache[k] for k in keys]).astype(np.float32)
+
+    def _save(self, cache: dict[str, np.ndarray]) -> None:
+        """Write to a temporary file and rename, so a parallel reader never sees half a file."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".npz")
+            with os.fdopen(fd, "wb") as fh:
+                np.savez(fh, keys=np.array(list(cache)), vectors=np.stack(list(cache.values())))
+            os.replace(tmp, self.path)
+        except OSError as exc:   # a read-only home: training still works, only slower next time
+            log.warning("cannot write embedding cache %s (%s)", self.path, exc)

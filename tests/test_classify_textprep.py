@@ -1,0 +1,107 @@
+"""Text preparation on its own: furniture removal, language detection, body windows."""
+
+from __future__ import annotations
+
+import pytest
+
+from classify.language import detect_language
+from classify.textprep import strip_boilerplate
+from classify.windows import MAX_WINDOWS, WINDOW_CHARS, body_windows, window_texts
+
+FURNITURE = [
+    "Skip to main content",
+    "Menu",
+    "Share on Facebook Share on Twitter Share on LinkedIn Email",
+    "Facebook | Twitter | LinkedIn | Print",
+    "By Jane Doe | May 13, 2021, 9:41 AM EDT",
+    "By Jane Doe and Li Wei",
+    "Published: 13 May 2021",
+    "May 13, 2021 at 9:41 a.m. EDT",
+    "4 min read",
+    "Photo: Boxes at a fulfilment centre in Shenzhen (Getty Images)",
+    "Image credit: Shutterstock",
+    "We may earn a commission when you buy through links on our site.",
+    "This site uses cookies to improve your experience. Accept all cookies or manage preferences.",
+    "Sign up for our daily newsletter to get seller news in your inbox.",
+    "Related: Amazon bans another big Chinese brand",
+    "Read more: How to write a plan of action",
+    "© 2021 Example Media Ltd. All rights reserved.",
+    "Advertisement",
+    "This alert is provided for informational purposes only and does not constitute legal advice.",
+    "Attorney Advertising. Prior results do not guarantee a similar outcome.",
+    "点击上方蓝字关注我们",
+    "来源：雨果网",
+    "责任编辑：王明",
+    "免责声明：本文仅代表作者观点。",
+    "Zum Inhalt springen",
+    "Teilen",
+]
+
+CONTENT = [
+    "By May 2021, Amazon had closed the stores of about 600 Chinese brands.",
+    "Amazon froze the funds of dozens of sellers; payouts have been on hold for 90 days.",
+    "Not legal advice, but I would appeal at once and attach the supplier invoices.",
+    "Share your experience: has anyone else had the video verification call this week?",
+    "The new policy on cookies and tracking does not change what sellers must disclose.",
+    "亚马逊冻结了大量卖家的资金，平台称正在进行风控审查。",
+    "Di recente Amazon ha sospeso molti account di venditori cinesi.",
+    "Photos of the seized counterfeit goods were shown at the press conference on Tuesday.",
+]
+
+
+@pytest.mark.parametrize("line", FURNITURE)
+def test_furniture_lines_are_removed(line):
+    assert strip_boilerplate(f"{line}\nAmazon suspended the seller accounts.") == \
+        "Amazon suspended the seller accounts."
+
+
+@pytest.mark.parametrize("line", CONTENT)
+def test_content_lines_stay(line):
+    assert strip_boilerplate(line) == line
+
+
+def test_a_share_bar_glued_to_a_paragraph_is_cut_off_and_paragraphs_keep_their_breaks():
+    text = ("Share on Facebook Share on Twitter The FTC finalised its rule on fake reviews.\n\n\n"
+            "Menu\nMenu\nSellers face fines.\nSellers face fines.")
+    # A repeated short line (a menu printed twice) goes; a repeated sentence is kept once.
+    assert strip_boilerplate(text) == "The FTC finalised its rule on fake reviews.\n\nSellers face fines."
+
+
+def test_a_long_paragraph_mentioning_notice_words_is_content():
+    paragraph = ("Etsy said it would hold payouts for new shops and that its terms of service and "
+                 "privacy policy now require a verified bank account before the first sale, " * 3)
+    assert strip_boilerplate(paragraph) == paragraph.strip()
+
+
+@pytest.mark.parametrize("text,hint,expected", [
+    ("Amazon suspended hundreds of seller accounts this week after a review scandal.", None, "en"),
+    ("Amazon hat die Konten von mehreren hundert Händlern gesperrt und die Auszahlungen "
+     "zurückgehalten.", "en", "de"),
+    ("Amazon a suspendu les comptes de plusieurs vendeurs chinois et bloqué leurs fonds.", "en", "fr"),
+    ("Amazon ha suspendido las cuentas de cientos de vendedores por reseñas falsas.", "en", "es"),
+    ("Amazon ha sospeso gli account di molti venditori per recensioni false e la verifica.", "en", "it"),
+    ("A Amazon suspendeu as contas de centenas de vendedores por avaliações falsas.", "en", "pt"),
+    ("Amazon zawiesił konta wielu sprzedawców i wstrzymał wypłaty do czasu weryfikacji.", "en", "pl"),
+    ("Amazonはレビュー操作を理由に多くの中国系セラーのアカウントを停止した。", "en", "ja"),
+    ("亚马逊封号潮持续发酵，多家深圳大卖店铺被关，资金被冻结。", "en", "zh"),
+    ("Amazon заблокировал аккаунты сотен продавцов за фейковые отзывы.", "en", "ru"),
+    ("ASIN suspended", "de", "de"),        # too few words to call: the hint stands
+    ("", "fr", "fr"),
+])
+def test_languages_are_read_from_the_text(text, hint, expected):
+    assert detect_language(text, hint) == expected
+
+
+def test_short_bodies_are_one_window_and_long_ones_are_cut_at_sentence_ends():
+    assert body_windows("Short post.") == ["Short post."]
+    assert body_windows("") == [""]
+    sentence = "Amazon placed a reserve on the account and payouts are held for review. "
+    body = sentence * 40                                   # ~2,900 characters
+    windows = body_windows(body)
+    assert len(windows) == MAX_WINDOWS
+    assert all(w.endswith(".") for w in windows)           # cut after a sentence, not mid-word
+    assert all(len(w) <= WINDOW_CHARS for w in windows)
+    # A tail shorter than MIN_TAIL_CHARS rides with the window before it.
+    assert len(body_windows("x" * (WINDOW_CHARS + 100))) == 1
+    texts = window_texts("Funds held", body, max_windows=2)
+    assert len(texts) == 2 and all(t.startswith("Funds held. ") for t in texts)
