@@ -121,7 +121,7 @@ def _empty_sources(config: Config) -> list[Check]:
             db.close()
     except sqlite3.Error:
         return []   # no archive yet, or one from before migration 1500: nothing to say
-    return [Check(f"source {f.source_id}", False, f.explain()) for f in found]
+    return [Check(f"source {f.source_id}", False, f.explain(with_id=False)) for f in found]
 
 
 def _model(config: Config) -> Check:

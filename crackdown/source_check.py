@@ -22,7 +22,8 @@ _HOW_TO_FIX = {
             "update them (a page that needs JavaScript needs another type)",
     "json": "look at the API's answer and update [sources.fields] items (and the field paths), or "
             "[sources.request] if the API now wants other parameters",
-    "khoros": "the forum may have left Khoros: read its new list pages as type = \"html\"",
+    "khoros": "read the forum's new list pages as type = \"html\" with selectors for its "
+              "topic links (or set url to a board feed if it still has one)",
     "discourse": "check that the URL still serves Discourse's /latest.json",
 }
 
@@ -35,9 +36,10 @@ class EmptySource:
     reason: str
     advice: str
 
-    def explain(self) -> str:
-        return (f"{self.source_id}: zero items in {self.runs} runs in a row since {self.since}: "
-                f"probable layout or platform change. {self.reason}. Fix: {self.advice}")
+    def explain(self, with_id: bool = True) -> str:
+        prefix = f"{self.source_id}: " if with_id else ""
+        return (f"{prefix}probable layout or platform change: zero items in {self.runs} runs in a "
+                f"row since {self.since}; {self.reason}. Fix: {self.advice}")
 
 
 def empty_sources(db: Database, config: Config, min_runs: int = EMPTY_RUNS_ALERT) -> list[EmptySource]:

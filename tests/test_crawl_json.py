@@ -124,13 +124,15 @@ def _cif_list() -> str:
                     for n in (180104, 180103, 180101))
     pinned = ('<div class="top"><a href="/article/25783">置顶：2017 年亚马逊品牌注册指南</a>'
               '<a href="/article/154182">置顶：社交媒体营销趋势</a></div>')
-    return f"<html><body>{pinned}<ul>{links}</ul><a href='/article/180102'><img src='x.png'></a></body></html>"
+    image_only = "<a href='/article/180102'><img src='x.png'></a>"
+    return f"<html><body>{pinned}<ul>{links}</ul>{image_only}</body></html>"
 
 
 def _dated_list() -> str:
     today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     return ("<html><body><ul class='news'>"
-            f"<li><a href='/dated/1'>Marketplace fee changes announced</a><time datetime='{today}'>today</time></li>"
+            "<li><a href='/dated/1'>Marketplace fee changes announced</a>"
+            f"<time datetime='{today}'>today</time></li>"
             "<li class='sticky'><a href='/dated/0'>Welcome to the seller news board</a>"
             "<time datetime='2019-03-01'>1 Mar 2019</time></li>"
             "</ul></body></html>")
