@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +19,7 @@ class Seen:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes = b""
+    at: float = field(default_factory=time.monotonic)
 
     def json(self):
         return json.loads(self.body)

@@ -91,6 +91,9 @@ def items_from_json(data, fields: JsonFields, source_id: str, base_url: str) -> 
     rows = json_path.items_at(data, fields.items)
     if rows is None:
         return None
+    if len(rows) > MAX_ITEMS_PER_PAGE:
+        log.info("%s: %d items in one response; reading the first %d", source_id, len(rows),
+                 MAX_ITEMS_PER_PAGE)
     posts = []
     for row in rows[:MAX_ITEMS_PER_PAGE]:
         title = json_path.text(row, fields.title)
