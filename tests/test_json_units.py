@@ -166,3 +166,15 @@ def test_numeric_id_prefers_a_numeric_guid_then_the_last_number_in_the_path():
     assert numeric_id(_item("https://x.test/t/slug/123?page=99999", guid="4567")) == 4567
     assert numeric_id(_item("https://c.test/forum/selling-57920/topic/funds-held-471188/")) == 471188
     assert numeric_id(_item("https://x.test/t/ab12")) is None
+
+
+@pytest.mark.parametrize("text", ["2026-12-04T10:00:00+08:00", "2026-12-04 10:00", "2026-12-04",
+                                  "2026-12-04T02:00:00Z", "1970-01-01T00:00:00+00:00", "20261204",
+                                  "Thu, 03 Dec 2026 10:00:00 GMT", "3小时前", "not a date"])
+def test_list_dates_read_exactly_as_the_normalise_pipeline_reads_them(text):
+    from crawlers.list_age import _list_date
+    from crawlers.normalize import to_utc_iso
+
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
+    tz = ZoneInfo("Asia/Shanghai")
+    assert _list_date(text, tz, now) == to_utc_iso(text, tz, now)
