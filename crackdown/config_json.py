@@ -152,9 +152,12 @@ def _fields(path: Path, key: str, value: Any, error: type) -> JsonFields:
                     "(e.g. \"https://example.com/news/{id}\")")
     for name in ("items", "id", "title", "link", "date", "text", "author", "status", "message"):
         val = raw.get(name, "")
-        if val and not _PATH_RE.match(val):
+        if name == "items" and "|" in val:
+            raise error(path, f"{key}.items", "takes one path (alternatives with '|' are for the "
+                        "item fields)")
+        if val and not all(_PATH_RE.match(alt) for alt in val.split("|")):
             raise error(path, f"{key}.{name}", f"{val!r} is not a path; write names joined by dots, "
-                        "e.g. \"data.rows\" (a '*' step takes every element)")
+                        "e.g. \"data.rows\" (a '*' step takes every element; 'a|b' tries a, then b)")
     template = raw.get("link_template", "")
     if template:
         if not template.startswith(("http://", "https://", "/")):

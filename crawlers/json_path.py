@@ -1,4 +1,5 @@
-"""Dotted paths into parsed JSON: `data.rows`, `data.row_map.*.kx_content`, `items.0.title`.
+"""Dotted paths into parsed JSON: `data.rows`, `data.row_map.*.kx_content`, `items.0.title`,
+and for single values alternatives: `description|content`.
 
 A step is an object key, a list index, or `*` (every value of an object, every element of a list).
 A key step applied to a list applies to each element, so `data.row_map.*.kx_content` reads both
@@ -62,14 +63,14 @@ def items_at(data: Any, path: str) -> list[dict] | None:
 
 
 def scalar(item: Any, path: str) -> str | int | float | None:
-    """The first string or number at `path` (booleans and containers are not values here)."""
-    if not path:
-        return None
-    for value in resolve(item, path):
-        if isinstance(value, bool) or value is None:
-            continue
-        if isinstance(value, (str, int, float)):
-            return value
+    """The first string or number at `path` (booleans and containers are not values here);
+    `a|b` tries path `a`, then `b` (APIs fill `description` on some items, `content` on others)."""
+    for alternative in path.split("|") if path else []:
+        for value in resolve(item, alternative):
+            if isinstance(value, bool) or value is None or value == "":
+                continue
+            if isinstance(value, (str, int, float)):
+                return value
     return None
 
 

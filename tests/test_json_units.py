@@ -178,3 +178,9 @@ def test_list_dates_read_exactly_as_the_normalise_pipeline_reads_them(text):
     now = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
     tz = ZoneInfo("Asia/Shanghai")
     assert _list_date(text, tz, now) == to_utc_iso(text, tz, now)
+
+
+def test_field_alternatives_take_the_first_with_a_value():
+    assert json_path.text({"description": "", "content": "正文"}, "description|content") == "正文"
+    assert json_path.text({"resource_id": 77}, "id|resource_id") == "77"
+    assert json_path.text({"id": 5, "resource_id": 77}, "id|resource_id") == "5"
