@@ -158,7 +158,7 @@ def crawled(tmp_path_factory):
     for n in (9000, 9001, 9002, 9003, 8000):
         api.static("GET", f"/kx/{n}", article_page(f"快讯 {n}", ["多名卖家反映账号被封。" * 8]), "text/html")
     api.routes[("GET", "/api/topics.json")] = topics_api
-    api.routes[("GET", "/api/limited")] = RateLimitedOnce()
+    api.routes[("POST", "/api/limited")] = RateLimitedOnce()
     api.static("GET", "/api/html", "<!DOCTYPE html><html><body><div id='__nuxt'></div></body></html>",
                "text/html; charset=utf-8")
     api.static("GET", "/api/notjson", '{"data": {"rows": [{"title": "cut', "application/json")
@@ -210,6 +210,7 @@ def crawled(tmp_path_factory):
          "fields": {"items": "topics", "id": "id", "title": "title", "link": "url", "date": "created",
                     "date_unit": "text", "author": "user.name", "text": "excerpt"}},
         {"id": "limited", "name": "429 once", "type": "json", "url": f"{base}/api/limited",
+         "request": {"method": "POST", "body": {"since": "{now_ms-1d}", "size": 20}},
          "fields": {"items": "data.rows", "title": "headline", "date": "ts",
                     "link_template": "https://news.example.test/{slug}"}},
         {"id": "html_api", "name": "HTML", "type": "json", "url": f"{base}/api/html",
@@ -315,6 +316,8 @@ def test_get_paging_stops_at_the_cap_and_revalidates_with_etag(crawled):
 def test_429_retry_after_is_honoured(crawled):
     limited = [r for r in crawled["runs"][0][1] if r.path == "/api/limited"]
     assert len(limited) == 2 and limited[1].at - limited[0].at >= 0.95
+    assert [r.method for r in limited] == ["POST", "POST"] and limited[1].body == limited[0].body
+    assert abs(limited[0].json()["since"] / 1000 - (NOW - 86400)) < 600
     assert list(_posts(crawled, "limited")) == ["https://news.example.test/walmart-payouts-paused"]
     assert _health(crawled, "limited")["consecutive_failures"] == 0
 
