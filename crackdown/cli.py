@@ -302,17 +302,21 @@ def label(state: State, post_id: int, topics: tuple[str, ...], no_topic: bool) -
 # --- operations -----------------------------------------------------------------------------
 
 @cli.command()
+@click.option("--check", is_flag=True,
+              help="Also explain sources with zero items several runs in a row (exit 1 if any).")
 @click.pass_obj
-def sources(state: State) -> None:
+def sources(state: State, check: bool) -> None:
     """Source health: last success, last error, items, consecutive failures."""
     from crackdown.archive import ArchiveError, open_archive
     from crackdown.archive import sources as source_rows
+    from crackdown.source_check import empty_sources
 
     config = state.config
     try:
         db = open_archive(config.archive.path)
         source_rows.sync_sources(db, config.sources)
         rows = source_rows.source_health(db)
+        empty = empty_sources(db, config) if check else []
     except ArchiveError as exc:
         fail(str(exc))
     configured = {s.id for s in config.sources}
@@ -325,6 +329,12 @@ def sources(state: State) -> None:
                    f"items {r['items_total']:>6}  failures {r['consecutive_failures']}")
         if r["consecutive_failures"] and r["last_error"]:
             click.echo(f"    {r['last_error_at']}: {r['last_error']}")
+    for finding in empty:
+        click.echo(f"CHECK {finding.explain()}")
+    if check:
+        click.echo(f"{len(empty)} source(s) look broken by a layout or platform change"
+                   if empty else "no source has returned zero items several runs in a row")
+        sys.exit(EXIT_PARTIAL if empty else EXIT_OK)
 
 
 @cli.command()

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-SOURCE_TYPES = ("feed", "reddit", "discourse", "khoros", "html")
+from crackdown.config_json import JsonFields, JsonRequest, parse_json_tables
+
+SOURCE_TYPES = ("feed", "reddit", "discourse", "khoros", "html", "json")
 TIERS = ("official", "media", "community")
 SECURITY_MODES = ("starttls", "ssl", "none")
 MARKETPLACES = (
@@ -70,6 +72,11 @@ class SourceConfig:
     link_selector: str = ""
     date_selector: str = ""
     timezone: str = ""                # IANA zone for dates printed without an offset ("" = UTC)
+    # list items whose numeric id is this far below the list's newest are old (pinned): 0 = off
+    max_id_gap: int = 0
+    # json sources: [sources.request] and [sources.fields] (crackdown/config_json.py)
+    request: JsonRequest | None = None
+    fields: JsonFields | None = None
 
 
 @dataclass(frozen=True)
@@ -329,8 +336,10 @@ def _source(path: Path, index: int, table: dict) -> SourceConfig:
         _require(path, f"{prefix}.{key}", key in table, "is required")
     label = f"sources[{index}] ({table.get('id')})" if isinstance(table.get("id"), str) else prefix
     template = SourceConfig(id="", name="", type="feed", url="")
-    values = {k: _coerce(path, f"{label}.{k}", v, getattr(template, k)) for k, v in table.items()}
-    src = SourceConfig(**values)
+    sub_tables = parse_json_tables(path, label, table, table.get("type"), ConfigError)
+    values = {k: _coerce(path, f"{label}.{k}", v, getattr(template, k)) for k, v in table.items()
+              if k not in ("request", "fields")}
+    src = SourceConfig(**values, **sub_tables)
     _require(path, f"{label}.id", bool(_ID_RE.match(src.id)),
              f"{src.id!r} must match [a-z0-9_-]+ (lowercase letters, digits, '_' or '-')")
     _require(path, f"{label}.type", src.type in SOURCE_TYPES,
@@ -352,6 +361,7 @@ def _source(path: Path, index: int, table: dict) -> SourceConfig:
         except LookupError:
             raise ConfigError(path, f"{label}.encoding", f"{src.encoding!r} is not a known charset "
                               "(e.g. \"gb18030\", \"big5\", \"utf-8\")") from None
+    _require(path, f"{label}.max_id_gap", src.max_id_gap >= 0, "must be >= 0 (0 = off)")
     if src.type == "html":
         for key in ("item_selector", "link_selector"):
             _require(path, f"{label}.{key}", bool(getattr(src, key)),

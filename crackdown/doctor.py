@@ -27,6 +27,7 @@ def run_checks(config: Config, network: bool = True) -> list[Check]:
     checks.append(_archive(config))
     checks.append(_last_run(config))
     checks.append(_model(config))
+    checks += _empty_sources(config)
     if network:
         if config.email.enabled:
             checks.append(_smtp(config))
@@ -101,6 +102,26 @@ def _last_run(config: Config) -> Check:
     if last["status"] == "failed":
         return Check("last run", False, f"{when} failed: {last['error']}")
     return Check("last run", True, f"{when}: {last['status']}")
+
+
+def _empty_sources(config: Config) -> list[Check]:
+    """Sources whose list loads but has held nothing for several runs (crackdown/source_check.py)."""
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from crackdown.source_check import empty_sources
+
+    path = Path(config.archive.path)
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            found = empty_sources(Database(db), config)
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return []   # no archive yet, or one from before migration 1500: nothing to say
+    return [Check(f"source {f.source_id}", False, f.explain(with_id=False)) for f in found]
 
 
 def _model(config: Config) -> Check:

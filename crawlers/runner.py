@@ -35,11 +35,12 @@ def spider_class(source_type: str):
     from crawlers.spiders.discourse import DiscourseSpider
     from crawlers.spiders.feed import FeedSpider
     from crawlers.spiders.html import HtmlSpider
+    from crawlers.spiders.json_api import JsonApiSpider
     from crawlers.spiders.khoros import KhorosSpider
     from crawlers.spiders.reddit import RedditSpider
 
     classes = {"feed": FeedSpider, "reddit": RedditSpider, "discourse": DiscourseSpider,
-               "khoros": KhorosSpider, "html": HtmlSpider}
+               "khoros": KhorosSpider, "html": HtmlSpider, "json": JsonApiSpider}
     if source_type not in classes:
         raise NotImplementedError(f"source type {source_type!r} has no spider yet")
     return classes[source_type]

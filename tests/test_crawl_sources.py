@@ -234,7 +234,7 @@ def test_first_crawl_is_partial_and_names_each_failure(crawled):
         "loop": "redirect loop", "truncated": "truncated feed", "dataloss": "truncated response",
         "huge": "too large", "garbage": "unparseable feed", "gone": "HTTP 404",
         "limited_long": "Retry-After 3600 s is over", "robots_blocked": "robots.txt",
-        "html_changed": "matched no links",
+        "html_changed": "matched nothing",
     }.items():
         row = _health(crawled.db, source_id)
         assert row["consecutive_failures"] == 1, source_id

@@ -196,6 +196,16 @@ def _embedding_index(db: Database) -> None:
         )""")
 
 
+@migrations(name="1500_source_empty_runs")
+def _source_empty_runs(db: Database) -> None:
+    # A source whose list loads but yields nothing, run after run, has usually changed layout or
+    # platform: the streak, since when, and what matched nothing (a selector, a JSON path) let
+    # `crackdown sources --check` say so instead of a bare "0 items".
+    db.execute("ALTER TABLE sources ADD COLUMN empty_runs INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE sources ADD COLUMN empty_since TEXT")
+    db.execute("ALTER TABLE sources ADD COLUMN empty_reason TEXT")
+
+
 def apply(db: Database) -> None:
     """Bring the archive's schema up to date (safe to call on every open)."""
     migrations.apply(db)

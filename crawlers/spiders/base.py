@@ -73,6 +73,11 @@ class SourceSpider(scrapy.Spider):
         # Set when a stop signal (cron's `timeout`, a shutdown) cut this source's crawl short.
         self.interrupted: str | None = None
         self._known: set[str] | None = None
+        # What a read list matched nothing with (a selector, a JSON path): the zero-items streak
+        # in source health names it (see crackdown/source_check.py).
+        self.lists_read = 0
+        self.empty_reason: str | None = None
+        self.skipped_old = 0
 
     async def start(self):
         yield scrapy.Request(self.source.url, callback=self.parse, errback=self.on_error,
@@ -98,6 +103,12 @@ class SourceSpider(scrapy.Spider):
         crawler = getattr(self, "crawler", None)
         return crawler is not None and not crawler.crawling
 
+    def nothing_matched(self, what: str) -> None:
+        """The list was fetched and read, but `what` (e.g. "item_selector 'a.title' on URL")
+        found no items: evidence of a layout or platform change when it repeats."""
+        self.lists_read += 1
+        self.empty_reason = what
+
     def fail(self, reason: str) -> None:
         """Record a problem that is not an HTTP error (HTML instead of a feed, bad JSON…)."""
         log.warning("%s: %s", self.source.id, reason)
@@ -105,7 +116,9 @@ class SourceSpider(scrapy.Spider):
 
     # --- incremental crawling ---------------------------------------------------------------
     def new_only(self, items: list[PostItem]) -> list[PostItem]:
-        """Drops items whose URL is archived already, so their pages are not fetched again."""
+        """Drops items whose URL is archived already, and items the list itself shows to be too
+        old (crawlers/list_age.py), so their pages are not fetched."""
+        from crawlers.list_age import split_old
         from crawlers.normalize import canonical_url
 
         unique: dict[str, PostItem] = {}
@@ -113,6 +126,14 @@ class SourceSpider(scrapy.Spider):
             unique.setdefault(canonical_url(item.url), item)
         items = list(unique.values())
         self.items_seen += len(items)
+        self.lists_read += 1
+        settings = getattr(self, "settings", None)
+        max_age = settings.getint("CRACKDOWN_MAX_AGE_DAYS") if settings is not None else 0
+        items, old = split_old(items, max_age, self.source.max_id_gap, self.source.timezone)
+        if old:
+            self.skipped_old += len(old)
+            log.info("%s: skipped %d old list items without fetching them (first: %s: %s)",
+                     self.source.id, len(old), old[0][0].url, old[0][1])
         db = open_archive(self.db_path)
         try:
             known = posts.known_urls(db, [canonical_url(i.url) for i in items])
@@ -169,6 +190,7 @@ class SourceSpider(scrapy.Spider):
             self.interrupted = self.interrupted or "interrupted by a stop signal"
             sources.record_interrupted(db, self.source.id, self.new_items)
             return
+        self._record_empty_streak(db)
         previous = sources.previous_item_count(db, self.source.id)
         if not self.failures and self.items_seen == 0 and previous:
             self.failures.append(f"returned no items (had {previous} on the previous crawl)")
@@ -177,3 +199,12 @@ class SourceSpider(scrapy.Spider):
                                    self.items_seen, self.new_items)
         else:
             sources.record_success(db, self.source.id, self.items_seen, self.new_items)
+
+    def _record_empty_streak(self, db) -> None:
+        from crackdown.archive import empty_runs
+
+        if self.items_seen:
+            empty_runs.record_items(db, self.source.id)
+        elif self.lists_read:   # the list was read and held nothing (not a fetch failure)
+            empty_runs.record_empty(db, self.source.id, self.empty_reason
+                                    or f"the {self.source.type} list at {self.source.url} had no items")

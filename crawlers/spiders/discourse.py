@@ -43,6 +43,8 @@ class DiscourseSpider(SourceSpider):
             self.fail(f"expected Discourse JSON at {response.url}; use the /latest.json URL")
             return
         items = topic_list_items(data, self.source.id, response.url)
+        if not items:
+            self.nothing_matched(f"no topics at topic_list.topics in the JSON from {response.url}")
         for item in self.new_only(items):
             yield scrapy.Request(item.url + ".json", callback=self.parse_topic,
                                  errback=self.article_failed, cb_kwargs={"item": self.prepare(item)},

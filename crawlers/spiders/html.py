@@ -82,12 +82,23 @@ def list_page_items(html: str, page_url: str, source) -> list[PostItem]:
     return items
 
 
+def what_matched_nothing(html: str, page_url: str, source) -> str:
+    """Which selector found nothing on a list page that gave no items (for source health)."""
+    nodes = select(Selector(text=html), source.item_selector)
+    if not nodes:
+        return f"item_selector {source.item_selector!r} matched nothing on {page_url}"
+    return (f"link_selector {source.link_selector!r} found no usable link in the {len(nodes)} "
+            f"elements item_selector {source.item_selector!r} matched on {page_url}")
+
+
 class HtmlSpider(SourceSpider):
     def parse(self, response):
-        items = list_page_items(self.decode(response), response.url, self.source)
+        html = self.decode(response)
+        items = list_page_items(html, response.url, self.source)
         if not items:
-            self.fail(f"item_selector {self.source.item_selector!r} matched no links on {response.url}; "
-                      "the page layout may have changed (or it needs JavaScript)")
+            self.nothing_matched(what_matched_nothing(html, response.url, self.source))
+            self.fail(f"{self.empty_reason}; the page layout may have changed (or it needs "
+                      "JavaScript)")
             return
         for item in self.new_only(items):
             # a list page carries no text: the article page is the post

@@ -39,6 +39,8 @@ class KhorosSpider(FeedSpider):
             return
         feed_url = board_feed_url(self.decode(response), response.url)
         if not feed_url:
+            self.nothing_matched(f"no RSS <link> on the board page {response.url} (the forum may "
+                                 "have left Khoros)")
             self.fail(f"no RSS <link> on the board page {response.url}; set url to the board feed "
                       "(…/rss/board?board.id=<Board>)")
             return
