@@ -11,7 +11,10 @@ A post is cleaned of page furniture (`classify.textprep`), its language read fro
 - `zh` — Chinese without a multilingual encoder: a character n-gram TF-IDF model (the English
   encoder maps most Chinese characters to [UNK]).
 Each route's probabilities are blended with the keyword lexicon; each route has its own per-topic
-thresholds, chosen for recall on the realistic dev split (see train.py).
+thresholds, chosen for recall (see train.py). An English post whose score for some topic lies
+within `cascade_margin` of its threshold — the undecided ones, about a third — is also read by the
+multilingual encoder, and the two routes' scores and thresholds are averaged: a second opinion
+where it changes the outcome, at the multilingual encoder's cost only there.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ log = logging.getLogger(__name__)
 LEXICON_WEIGHT = 0.25   # share of the score that comes from the keyword lexicon
 NGRAM_CHARS = 700       # the n-gram route reads the title and the start of the body
 ROUTES = ("en", "ml", "zh")
-METHODS = {"en": "embedding+lexicon", "ml": "multilingual+lexicon", "zh": "ngram+lexicon"}
+METHODS = {"en": "embedding+lexicon", "ml": "multilingual+lexicon", "zh": "ngram+lexicon",
+           "en+ml": "embedding+multilingual+lexicon"}
 
 
 def is_chinese(lang: str | None) -> bool:
@@ -40,6 +44,11 @@ def is_chinese(lang: str | None) -> bool:
 
 def ngram_text(title: str, body: str) -> str:
     return (f"{title}. {body}" if title else body)[:NGRAM_CHARS]
+
+
+def multilingual_text(title: str, body: str) -> str:
+    """What the multilingual encoder reads (it cuts the text to its own max_tokens)."""
+    return f"{title}. {body}" if title else body
 
 
 @dataclass
@@ -88,6 +97,7 @@ class TopicModel:
     metrics: dict = field(default_factory=dict)
     multilingual: bool = False        # the English-route encoder reads every language
     max_windows: int = 4
+    cascade_margin: float = 0.0       # English posts this close to a threshold get a second opinion
 
     def route(self, lang: str | None) -> str:
         """Which route a post in `lang` (as detected) takes."""
@@ -142,13 +152,23 @@ class TopicModel:
                 vectors[i] = (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
         ml_idx = [i for i, r in enumerate(routes) if r == "ml"]
         if ml_idx:
-            texts = [f"{cleaned[i][0]}. {cleaned[i][1]}" for i in ml_idx]
+            texts = [multilingual_text(*cleaned[i]) for i in ml_idx]
             probs[ml_idx] = self.ml.probs(ml_encoder.encode(texts))
         zh_idx = [i for i, r in enumerate(routes) if r == "zh"]
         if zh_idx:
             probs[zh_idx] = self._ngram_probs([ngram_text(*cleaned[i]) for i in zh_idx])
 
         scores = (1 - LEXICON_WEIGHT) * probs + LEXICON_WEIGHT * lex
+        if en_idx and route is None and self.ml is not None and self.cascade_margin > 0:
+            undecided = [i for i in en_idx
+                         if (np.abs(scores[i] - self.en.thresholds) < self.cascade_margin).any()]
+            if undecided:
+                second = self.ml.probs(ml_encoder.encode([multilingual_text(*cleaned[i])
+                                                          for i in undecided]))
+                scores[undecided] = (scores[undecided]
+                                     + (1 - LEXICON_WEIGHT) * second + LEXICON_WEIGHT * lex[undecided]) / 2
+                for i in undecided:
+                    routes[i] = "en+ml"
         out = []
         for i, way in enumerate(routes):
             thresholds = self.thresholds(way)
@@ -158,6 +178,8 @@ class TopicModel:
         return out
 
     def thresholds(self, route: str) -> np.ndarray:
+        if route == "en+ml":
+            return (self.en.thresholds + self.ml.thresholds) / 2
         if route == "ml" and self.ml is not None:
             return self.ml.thresholds
         if route == "zh" and self.zh_thresholds is not None:
@@ -180,8 +202,9 @@ class TopicModel:
             "version": self.version, "topics": self.topics, "encoder": self.encoder_name,
             "ml_encoder": self.ml_encoder_name, "max_seq_length": self.max_seq_length,
             "multilingual": self.multilingual, "max_windows": self.max_windows,
+            "cascade_margin": self.cascade_margin,
             "thresholds": {route: dict(zip(self.topics, map(float, self.thresholds(route))))
-                           for route in ROUTES},
+                           for route in ROUTES if route != "ml" or self.ml is not None},
             "metrics": self.metrics,
         }, indent=2, ensure_ascii=False), encoding="utf-8")
 
@@ -196,4 +219,5 @@ class TopicModel:
                    zh_thresholds=heads["zh_thresholds"] if "zh_thresholds" in heads else None,
                    lexicon_topics=lexicon_topics, metrics=meta.get("metrics", {}),
                    multilingual=meta.get("multilingual", False),
-                   max_windows=meta.get("max_windows", 4))
+                   max_windows=meta.get("max_windows", 4),
+                   cascade_margin=meta.get("cascade_margin", 0.0))

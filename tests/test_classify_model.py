@@ -148,3 +148,39 @@ def test_scores_are_probabilities(trained):  # noqa: F811
     preds = model.predict(["x", "标题"], ["", "正文"], ["en", "zh"], **_encoders(config))
     values = np.array([list(p.scores.values()) for p in preds])
     assert ((values >= 0) & (values <= 1)).all()
+
+
+def test_without_a_multilingual_encoder_chinese_takes_the_ngram_route(tmp_path):
+    from classify.stage import config_ml_encoder, load_model
+    from crackdown.config import load_config
+    from tests.classify_support import SOURCE
+    from tests.conftest import write_config
+
+    config = load_config(write_config(tmp_path, [SOURCE], extra='multilingual = ""\n'))
+    assert config_ml_encoder(config) is None
+    model = load_model(config)
+    assert model.ml is None and model.route("zh") == "zh" and model.route("de") == "en"
+    preds = model.predict(["速卖通冻结大批卖家资金", "Etsy holds payouts for new shops"],
+                          ["多名卖家反映账户资金被冻结，暂停放款，平台称正在风控审查。",
+                           "Etsy is placing a reserve on funds and releasing payouts only after delivery."],
+                          ["zh", "en"], encoder=_encoder(config))
+    assert [p.method for p in preds] == ["ngram+lexicon", "embedding+lexicon"]
+    assert all("funds_hold" in p.labels for p in preds), [p.scores for p in preds]
+
+
+def test_undecided_english_posts_get_the_multilingual_second_opinion(trained):  # noqa: F811
+    _, config, model = trained
+    assert model.cascade_margin > 0
+    posts = [("Amazon suspends hundreds of seller accounts in review crackdown",
+              "Sellers say their accounts were deactivated for review manipulation.")]
+    clear = model.predict([p[0] for p in posts], [p[1] for p in posts], ["en"], **_encoders(config))[0]
+    # A margin wider than any distance to a threshold sends every English post for a second opinion.
+    model.cascade_margin, saved = 1.0, model.cascade_margin
+    try:
+        both = model.predict([p[0] for p in posts], [p[1] for p in posts], ["en"],
+                             **_encoders(config))[0]
+    finally:
+        model.cascade_margin = saved
+    assert both.method == "embedding+multilingual+lexicon"
+    assert {"store_closure", "review_abuse"} <= set(both.labels)
+    assert both.scores != clear.scores and both.vector is not None
