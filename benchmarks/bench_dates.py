@@ -39,9 +39,11 @@ MIX = [
     ("it", "Europe/Rome", "giovedì 13 maggio 2021 alle 09:30"), ("it", "Europe/Rome", "2 giorni fa"),
     ("pt", "UTC", "Seg, 24 Set 2018 19:42:40 -0300"), ("pt", "America/Sao_Paulo", "há 2 horas"),
     ("pt", "America/Sao_Paulo", "24 de setembro de 2018 às 19:42"),
-    ("ja", "Asia/Tokyo", "2021年5月13日 09:30"), ("ja", "Asia/Tokyo", "2時間前"), ("ja", "Asia/Tokyo", "昨日 14:20"),
+    ("ja", "Asia/Tokyo", "2021年5月13日 09:30"), ("ja", "Asia/Tokyo", "2時間前"),
+    ("ja", "Asia/Tokyo", "昨日 14:20"),
     ("zh", "Asia/Shanghai", "2021年5月13日 09:30"), ("zh", "Asia/Shanghai", "5月13日"),
-    ("zh", "Asia/Shanghai", "星期四"), ("zh", "Asia/Shanghai", "3小时前"), ("zh", "Asia/Shanghai", "昨天 14:20"),
+    ("zh", "Asia/Shanghai", "星期四"), ("zh", "Asia/Shanghai", "3小时前"),
+    ("zh", "Asia/Shanghai", "昨天 14:20"),
     ("zh", "Asia/Shanghai", "2020/1/10 14:33:00"),
 ]
 
@@ -76,8 +78,8 @@ def main() -> None:
         key = (lang, tz)
         if key not in parsers:
             parsers[key] = DateDataParser(languages=[lang], settings={
-                "TIMEZONE": tz, "RETURN_AS_TIMEZONE_AWARE": True, "RELATIVE_BASE": NOW.astimezone(zones[tz]).replace(tzinfo=None),
-                "PREFER_DATES_FROM": "past"})
+                "TIMEZONE": tz, "RETURN_AS_TIMEZONE_AWARE": True, "PREFER_DATES_FROM": "past",
+                "RELATIVE_BASE": NOW.astimezone(zones[tz]).replace(tzinfo=None)})
         return parsers[key].get_date_data(text).date_obj
 
     theirs = {text: with_dateparser(lang, tz, text) for lang, tz, text in MIX}
