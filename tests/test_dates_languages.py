@@ -134,3 +134,18 @@ def test_parse_date_keeps_its_positional_signature():
     # issue 15's json source calls parse_date(text, tz, now) positionally
     parsed = parse_date("vor 2 Stunden", zone("Europe/Berlin"), NOW)
     assert parsed is not None and parsed.astimezone(zone("UTC")).hour == 10
+
+
+@pytest.mark.parametrize("pub_date,expected", [
+    ("Seg, 24 Set 2018 19:42:40 -0300", "2018-09-24T22:42:40+00:00"),   # the Portuguese feed of issue 14
+    ("Do, 13 Mai 2021 09:00:00 +0200", "2021-05-13T07:00:00+00:00"),
+    ("jeu., 13 mai 2021 09:00:00 +0200", "2021-05-13T07:00:00+00:00"),
+    ("Thu, 13 May 2021 09:00:00 +0200", "2021-05-13T07:00:00+00:00"),
+])
+def test_feeds_with_foreign_day_and_month_names_are_dated(pub_date, expected):
+    from crawlers.spiders.feed import entry_to_item, parse_feed_bytes
+    from tests.fixtures.crawl.site import rss
+
+    parsed = parse_feed_bytes(rss([{"title": "t", "link": "https://x.example/1", "date": pub_date}]),
+                              {}, "https://x.example/feed")
+    assert to_utc_iso(entry_to_item(parsed.entries[0], "src").published, now=NOW) == expected
