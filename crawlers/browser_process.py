@@ -8,7 +8,7 @@ Because this module starts it, the browser cannot outlive the crawl:
 - normal end, SIGTERM, an exception: `SharedChromium.stop()` runs in the runner's `finally`;
 - the crawl process killed outright (SIGKILL, OOM killer): the kernel sends Chromium SIGKILL too
   (PR_SET_PDEATHSIG), and its helper processes exit when their browser does;
-- its temporary profile is deleted on stop.
+- its temporary profile is deleted on stop, or by the next crawl if this one was killed.
 """
 
 from __future__ import annotations
@@ -23,12 +23,25 @@ import signal
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 from crawlers.browser_support import LAUNCH_FLAGS
 
 log = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
 _DEVTOOLS = re.compile(r"DevTools listening on (ws://\S+)")
+
+
+_PROFILE_PREFIX = "crackdown-chromium-"
+
+
+def _remove_orphaned_profiles() -> None:
+    """Temporary profiles of crawls that were killed outright (no `stop()` ran): their crawl's pid,
+    in the folder name, is gone. Profiles of crawls still running are left alone."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_PROFILE_PREFIX}*"):
+        pid = folder.name[len(_PROFILE_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class BrowserStartError(RuntimeError):
@@ -49,7 +62,8 @@ class SharedChromium:
         self.ws_url = ""
 
     def start(self) -> str:
-        self.profile = tempfile.mkdtemp(prefix="crackdown-chromium-")
+        _remove_orphaned_profiles()
+        self.profile = tempfile.mkdtemp(prefix=f"{_PROFILE_PREFIX}{os.getpid()}-")
         args = [self.executable, *LAUNCH_FLAGS, "--remote-debugging-port=0",
                 f"--user-data-dir={self.profile}",
                 # V8's heap gets half the cap: the rest is the browser's own processes
@@ -102,10 +116,15 @@ class SharedChromium:
             except ProcessLookupError:
                 pass
         if self.process is not None:
-            try:   # helpers (zygote, renderer) share its process group
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+            # helpers (zygote, renderers) share its process group; the profile goes once they
+            # are gone, or a dying renderer writes it back
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    break
+                time.sleep(0.05)
         if self.profile:
             shutil.rmtree(self.profile, ignore_errors=True)
             self.profile = ""

@@ -224,3 +224,18 @@ def test_nothing_but_the_browser_spider_imports_playwright():
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_profiles_of_killed_crawls_are_removed_by_the_next_one(tmp_path, monkeypatch):
+    from crawlers import browser_process
+
+    monkeypatch.setattr(browser_process.tempfile, "tempdir", str(tmp_path))
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    orphan = tmp_path / f"crackdown-chromium-{finished.pid}-abc"
+    running = tmp_path / f"crackdown-chromium-{os.getpid()}-def"
+    unrelated = tmp_path / "crackdown-chromium-notapid"
+    for folder in (orphan, running, unrelated):
+        (folder / "Default").mkdir(parents=True)
+    browser_process._remove_orphaned_profiles()
+    assert not orphan.exists() and running.exists() and unrelated.exists()
