@@ -329,6 +329,12 @@ def sources(state: State, check: bool) -> None:
                    f"items {r['items_total']:>6}  failures {r['consecutive_failures']}")
         if r["consecutive_failures"] and r["last_error"]:
             click.echo(f"    {r['last_error_at']}: {r['last_error']}")
+        if config.source(r["id"]).type == "browser" and config.source(r["id"]).enabled:
+            from crawlers.browser_support import browser_problem
+
+            problem = browser_problem(config)
+            if problem:
+                click.echo(f"    {problem}")
     for finding in empty:
         click.echo(f"CHECK {finding.explain()}")
     if check:

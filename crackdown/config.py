@@ -15,7 +15,7 @@ from typing import Any
 
 from crackdown.config_json import JsonFields, JsonRequest, parse_json_tables
 
-SOURCE_TYPES = ("feed", "reddit", "discourse", "khoros", "html", "json")
+SOURCE_TYPES = ("feed", "reddit", "discourse", "khoros", "html", "json", "browser")
 TIERS = ("official", "media", "community")
 SECURITY_MODES = ("starttls", "ssl", "none")
 MARKETPLACES = (
@@ -49,6 +49,10 @@ class CrawlConfig:
     max_body_bytes: int = 10_000_000
     retries: int = 2
     autothrottle: bool = True
+    # browser sources (crackdown/config_browser.py): "" = find Debian's chromium
+    chromium_path: str = ""
+    browser_timeout: float = 30.0   # seconds per rendered page
+    browser_memory_mb: int = 1536   # Chromium + Playwright drivers (PSS); over it the source stops
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,9 @@ class SourceConfig:
     # json sources: [sources.request] and [sources.fields] (crackdown/config_json.py)
     request: JsonRequest | None = None
     fields: JsonFields | None = None
+    # browser sources: click this to load more items, or scroll to the bottom when it is ""
+    load_more_selector: str = ""
+    load_more_rounds: int = 0
 
 
 @dataclass(frozen=True)
@@ -218,8 +225,13 @@ def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> Config:
     _require(path, "crawl.download_delay", crawl.download_delay >= 0, "must be >= 0")
     _require(path, "crawl.max_age_days", crawl.max_age_days >= 0, "must be >= 0 (0 = no limit)")
     _require(path, "crawl.user_agent", bool(crawl.user_agent.strip()), "must not be empty")
+    from crackdown.config_browser import check_browser_crawl, check_browser_source
+
+    check_browser_crawl(path, crawl)
 
     sources = tuple(_source(path, i, s) for i, s in enumerate(_table_list(path, "sources", raw)))
+    for i, src in enumerate(sources):
+        check_browser_source(path, f"sources[{i}] ({src.id})", src)
     seen: set[str] = set()
     for i, src in enumerate(sources):
         _require(path, f"sources[{i}].id", src.id not in seen, f"duplicate source id {src.id!r}")

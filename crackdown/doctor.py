@@ -28,6 +28,9 @@ def run_checks(config: Config, network: bool = True) -> list[Check]:
     checks.append(_last_run(config))
     checks.append(_model(config))
     checks += _empty_sources(config)
+    browser_sources = [s.id for s in config.sources if s.enabled and s.type == "browser"]
+    if browser_sources:
+        checks.append(_browser(config, browser_sources))
     if network:
         if config.email.enabled:
             checks.append(_smtp(config))
@@ -135,6 +138,25 @@ def _model(config: Config) -> Check:
         return Check("model", True, f"{config.classify.model} at {location}")
     return Check("model", False, f"{location!r} is not a local directory; the hub is not reachable "
                                  "offline: use the packaged model or a local path")
+
+
+def _browser(config: Config, source_ids: list[str]) -> Check:
+    """Chromium and scrapy-playwright for `type = "browser"` sources (other sources never need them)."""
+    import subprocess
+
+    from crawlers.browser_support import browser_problem, find_chromium
+
+    problem = browser_problem(config)
+    if problem:
+        return Check("browser", False, f"{problem}; sources {', '.join(source_ids)} cannot run "
+                                       "(every other source still does)")
+    path = find_chromium(config.crawl.chromium_path)
+    try:
+        version = subprocess.run([path, "--version"], capture_output=True, text=True,
+                                 timeout=20).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as exc:
+        return Check("browser", False, f"{path} does not run ({exc}); reinstall chromium")
+    return Check("browser", True, f"{version or 'chromium'} at {path} for {', '.join(source_ids)}")
 
 
 def _smtp(config: Config) -> Check:

@@ -40,12 +40,13 @@ _EARLIEST = datetime(1995, 1, 1, tzinfo=timezone.utc)
 
 
 def to_utc_iso(value: str | datetime | None, default_tz: tzinfo = timezone.utc,
-               now: datetime | None = None) -> str | None:
-    """A date (RFC 822, ISO 8601, '2020/1/10 14:33:00', '3 hours ago', '昨天 14:20', …) as ISO-8601
-    UTC, or None. Naive dates are read in `default_tz`; relative ones count back from `now`."""
+               now: datetime | None = None, *, lang: str = "") -> str | None:
+    """A date (RFC 822, ISO 8601, '2020/1/10 14:33:00', '3 hours ago', '昨天 14:20', 'vor 2
+    Stunden', …) as ISO-8601 UTC, or None. Naive dates are read in `default_tz`; relative ones
+    count back from `now`; `lang` (the source's) orders an ambiguous '05/06/2021'."""
     if value is None or value == "":
         return None
-    dt = value if isinstance(value, datetime) else parse_date(str(value), default_tz, now)
+    dt = value if isinstance(value, datetime) else parse_date(str(value), default_tz, now, lang=lang)
     if dt is None:
         return None
     if dt.tzinfo is None:

@@ -45,7 +45,7 @@ class NormalisePipeline:
         item.title = clean_text(html_to_text(item.title))[:500] or "(untitled)"
         item.body = html_to_text(item.body_html) if item.body_html else clean_text(item.body)
         item.body = item.body[:MAX_BODY_CHARS]
-        item.published = to_utc_iso(item.published, zone(item.timezone))
+        item.published = to_utc_iso(item.published, zone(item.timezone), lang=item.lang or "")
         if self.max_age_days and item.published:
             cutoff = datetime.now(timezone.utc) - timedelta(days=self.max_age_days)
             if datetime.fromisoformat(item.published) < cutoff:

@@ -41,6 +41,10 @@ def spider_class(source_type: str):
 
     classes = {"feed": FeedSpider, "reddit": RedditSpider, "discourse": DiscourseSpider,
                "khoros": KhorosSpider, "html": HtmlSpider, "json": JsonApiSpider}
+    if source_type == "browser":   # imports Playwright: only when a browser source runs
+        from crawlers.spiders.browser import BrowserSpider
+
+        return BrowserSpider
     if source_type not in classes:
         raise NotImplementedError(f"source type {source_type!r} has no spider yet")
     return classes[source_type]
@@ -72,7 +76,22 @@ def crawl(config: Config, only: list[str] | None = None, log_level: str = "WARNI
         return report
     process = CrawlerProcess(build_settings(config, selected[0], log_level))
     crawlers = []
+    browser_missing = _browser_problem(config, selected)
+    shared_browser = None
+    if not browser_missing and any(src.type == "browser" for src in selected):
+        from crawlers.browser_process import BrowserStartError, SharedChromium
+        from crawlers.browser_support import find_chromium
+
+        shared_browser = SharedChromium(find_chromium(config.crawl.chromium_path),
+                                        config.crawl.browser_memory_mb, config.crawl.browser_timeout)
+        try:
+            shared_browser.start()
+        except BrowserStartError as exc:
+            browser_missing, shared_browser = f"browser unavailable: {exc}", None
     for src in selected:
+        if src.type == "browser" and browser_missing:
+            report.failed[src.id] = browser_missing
+            continue
         try:
             cls = spider_class(src.type)
         except NotImplementedError as exc:
@@ -80,13 +99,24 @@ def crawl(config: Config, only: list[str] | None = None, log_level: str = "WARNI
             continue
         # Per-source settings (delay, robots) ride on a subclass: Scrapy reads custom_settings
         # from the spider class when it builds that crawler.
-        per_source = type(f"{cls.__name__}_{src.id}", (cls,),
-                          {"custom_settings": source_overrides(config, src)})
+        overrides = source_overrides(config, src)
+        if src.type == "browser":
+            from crawlers.browser_support import browser_settings
+
+            overrides.update(browser_settings(config, src, shared_browser.ws_url))
+        per_source = type(f"{cls.__name__}_{src.id}", (cls,), {"custom_settings": overrides})
         crawler = process.create_crawler(per_source)
         crawlers.append((src, crawler))
         process.crawl(crawler, source=src, db_path=str(config.archive.path))
-    if crawlers:
-        process.start(install_signal_handlers=True)
+    try:
+        if crawlers:
+            process.start(install_signal_handlers=True)
+    finally:
+        if shared_browser is not None:   # the browser never outlives the crawl
+            from crawlers.browser_support import reap_children
+
+            shared_browser.stop()
+            reap_children()
     for src, crawler in crawlers:
         spider = crawler.spider
         if spider is None:
@@ -106,12 +136,24 @@ def crawl(config: Config, only: list[str] | None = None, log_level: str = "WARNI
     return report
 
 
+def _browser_problem(config: Config, selected: list[SourceConfig]) -> str | None:
+    """Why browser sources cannot run here (no Chromium, no scrapy-playwright), if any is selected."""
+    if not any(src.type == "browser" for src in selected):
+        return None
+    from crawlers.browser_support import browser_problem
+
+    problem = browser_problem(config)
+    if problem:
+        log.warning("%s; browser sources are skipped, every other source runs", problem)
+    return problem
+
+
 def _record_unstarted(config: Config, report: CrawlReport) -> None:
     """Sources that never reached a spider (no spider for their type) still show in health."""
     db = open_archive(config.archive.path)
     try:
         for source_id, reason in report.failed.items():
-            if reason.startswith("source type"):
+            if reason.startswith(("source type", "browser unavailable")):
                 source_rows.record_failure(db, source_id, reason)
     finally:
         db.close()

@@ -80,4 +80,5 @@ def build_settings(config: Config, source: SourceConfig, log_level: str = "WARNI
         "ITEM_PIPELINES": ITEM_PIPELINES,
         "CRACKDOWN_DB": str(config.archive.path),
         "CRACKDOWN_MAX_AGE_DAYS": crawl.max_age_days,
+        "CRACKDOWN_BROWSER_MEMORY_MB": crawl.browser_memory_mb,
     })

@@ -162,7 +162,7 @@ def test_shipped_config_covers_marketplaces_languages_and_tiers():
     assert len(sources) >= 20
     assert {s.tier for s in sources} == {"official", "media", "community"}
     assert {s.lang for s in sources} == {"en", "zh"}
-    assert {s.type for s in sources} == {"feed", "reddit", "khoros", "html", "json"}
+    assert {s.type for s in sources} == {"feed", "reddit", "khoros", "html", "json", "browser"}
     covered = {m for s in sources for m in s.marketplaces}
     assert set(MARKETPLACES[:7]) <= covered  # amazon … temu
     hosts = {}

@@ -1,4 +1,5 @@
-"""RSS 0.9x/1.0/2.0 and Atom feeds: Scrapy fetches, feedparser parses the bytes it was given."""
+"""RSS 0.9x/1.0/2.0 and Atom feeds (Scrapy fetches, feedparser parses the bytes it was given), and
+JSON Feed 1.0/1.1 (crawlers/jsonfeed.py), told apart by Content-Type or by the body."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import feedparser
 from crawlers.dates import names_zone, parse_date
 from crawlers.encoding import feed_as_utf8
 from crawlers.items import PostItem
+from crawlers.jsonfeed import JsonFeedError, is_json_feed, json_feed_items
 from crawlers.normalize import struct_time_to_iso
 from crawlers.spiders.base import SourceSpider
 
@@ -80,11 +82,25 @@ class FeedSpider(SourceSpider):
 
     def parse(self, response):
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        if is_json_feed(content_type, response.body):
+            yield from self.parse_json_feed(response)
+            return
         if looks_like_html(content_type, response.body):
             self.fail(f"served HTML ({content_type or 'no Content-Type'}) where a feed was expected "
                       f"at {response.url}; check the feed URL")
             return
         yield from self.parse_feed(response)
+
+    def parse_json_feed(self, response):
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        try:
+            items = json_feed_items(response.body, content_type, response.url, self.source.id,
+                                    self.source.encoding)
+        except JsonFeedError as exc:
+            self.fail(f"unparseable JSON Feed at {response.url}: {exc}")
+            return
+        for item in self.new_only(items):
+            yield from self.follow_or_yield(self.prepare(item))
 
     def parse_feed(self, response):
         """Items of the feed in `response`, new ones followed or yielded."""
