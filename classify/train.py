@@ -49,14 +49,15 @@ NGRAM_C = 10.0
 # Threshold choice: recall counts double (F2) while precision stays at or above MIN_PRECISION;
 # a dev post weighs as much as DEV_WEIGHT training posts (see _thresholds).
 F_BETA = 2.0
-MIN_PRECISION = 0.7
+MIN_PRECISION = 0.8
 DEV_WEIGHT = 3
 
 
 def fingerprint(config: Config, examples: list[dict], dev: list[dict], encoder_key: str = "") -> str:
     """Changes with the seed data, corrections, dev split, topics and encoders (incl. backend)."""
     h = hashlib.sha256()
-    h.update(TRAINER_VERSION.encode())
+    # The training choices are part of the version: changing one retrains.
+    h.update(f"{TRAINER_VERSION}|{EMBEDDING_C}|{NGRAM_C}|{F_BETA}|{MIN_PRECISION}|{DEV_WEIGHT}".encode())
     h.update(config.classify.model.encode())
     h.update(encoder_key.encode())
     c = config.classify

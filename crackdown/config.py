@@ -110,7 +110,7 @@ class ClassifyConfig:
     max_windows: int = 4                   # body windows read by the English encoder per post
     # English posts whose score is this close to a threshold also go through the multilingual
     # encoder, and the two are averaged (0 = never).
-    cascade_margin: float = 0.1
+    cascade_margin: float = 0.0
 
 
 @dataclass(frozen=True)

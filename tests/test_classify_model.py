@@ -170,7 +170,7 @@ def test_without_a_multilingual_encoder_chinese_takes_the_ngram_route(tmp_path):
 
 def test_undecided_english_posts_get_the_multilingual_second_opinion(trained):  # noqa: F811
     _, config, model = trained
-    assert model.cascade_margin > 0
+    assert model.cascade_margin == 0   # off by default: the speed budget has no room for it
     posts = [("Amazon suspends hundreds of seller accounts in review crackdown",
               "Sellers say their accounts were deactivated for review manipulation.")]
     clear = model.predict([p[0] for p in posts], [p[1] for p in posts], ["en"], **_encoders(config))[0]
