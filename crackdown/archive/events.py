@@ -15,7 +15,6 @@ from sqlite_utils import Database
 from crackdown.archive import utcnow
 from crackdown.archive.days import DAY_EXPR
 
-FIRST_POST_KINDS = ("post", "media", "official")
 EVENT_COLUMNS = (
     "topic", "marketplace", "start_day", "first_day", "last_day", "last_active_day", "end_day",
     "status", "baseline_mean", "peak_day", "peak_count", "posts", "sources",
