@@ -47,14 +47,19 @@ def load_series(db, config: Config, first: Date, last: Date) -> Series:
     start, _ = day_bounds(first, tz_name)
     _, end = day_bounds(last, tz_name)
     wanted = set(config.brief.marketplaces)
+    if tz_name in ("UTC", "Etc/UTC"):   # the archive's own days: let SQLite count
+        out: Series = defaultdict(dict)
+        for day, topic, market, count, source_ids in store.tagged_market_day_counts(db, start, end):
+            if not wanted or market in wanted:
+                out[(topic, market)][day] = (count, tuple(sorted(source_ids.split(","))))
+        return dict(out)
     tz = ZoneInfo(tz_name)
-    utc = tz_name in ("UTC", "Etc/UTC")
     posts: dict = defaultdict(lambda: defaultdict(set))
     sources: dict = defaultdict(lambda: defaultdict(set))
     for dated_at, topic, market, source_id, post_id in store.tagged_market_rows(db, start, end):
         if wanted and market not in wanted:
             continue
-        day = dated_at[:10] if utc and dated_at[10:11] == "T" else local_day(dated_at, tz)
+        day = local_day(dated_at, tz)
         posts[(topic, market)][day].add(post_id)
         sources[(topic, market)][day].add(source_id)
     return {key: {d: (len(ids), tuple(sorted(sources[key][d]))) for d, ids in days.items()}

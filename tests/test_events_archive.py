@@ -14,7 +14,7 @@ from crackdown.archive import open_archive
 from crackdown.archive.retention import prune_before
 from crackdown.cli import cli
 from reports.event_tracking import backtest, update_events
-from tests.event_samples import BLIP, D0, REVIEW, WALMART, build, config, day
+from tests.event_samples import BLIP, D0, POSTS, REVIEW, WALMART, build, config, day
 
 
 def as_of(n: int) -> Date:
@@ -177,3 +177,33 @@ def test_backtest_figures_on_the_known_archive(tmp_path):
     assert {e.topic: e.end_day for e in short.events}["review_abuse"] is None
     bad = CliRunner().invoke(cli, [*args[:4], "backtest", "--from", day(5), "--to", day(1)])
     assert bad.exit_code == 2
+
+
+def test_series_counts_local_days_and_the_marketplace_filter(tmp_path):
+    """UTC days are counted by SQLite, other zones in Python: both give distinct posts and
+    sources per local day, and [brief] marketplaces narrows what is tracked."""
+    from dataclasses import replace
+
+    from reports.event_tracking import load_series
+
+    path = tmp_path / "series.db"
+    db = build(path)
+    cfg = config(path)
+    utc = load_series(db, cfg, as_of(17), as_of(19))
+    assert utc[("review_abuse", "amazon")][day(18)] == (5, ("forum", "press", "wire", "zhforum"))
+    assert utc[("store_closure", "walmart")][day(19)] == (3, ("forum", "press", "wire"))
+    # posts are saved at 08:00-17:00 UTC (hour 8 + index % 10): in Asia/Tokyo (UTC+9) those from
+    # 15:00 UTC on belong to the next local day
+    tokyo = load_series(db, replace(cfg, brief=replace(cfg.brief, timezone="Asia/Tokyo")),
+                        as_of(17), as_of(20))
+    expected: dict[str, int] = {}
+    for n, (offset, _, _, topics, markets) in enumerate(POSTS):
+        if topics == ["review_abuse"] and markets == ["amazon"]:
+            local = day(offset + (1 if 8 + n % 10 >= 15 else 0))
+            if day(17) <= local <= day(20):
+                expected[local] = expected.get(local, 0) + 1
+    got = {d: n for d, (n, _) in tokyo[("review_abuse", "amazon")].items()}
+    assert got == expected and got != {d: n for d, (n, _) in utc[("review_abuse", "amazon")].items()}
+    walmart_only = load_series(db, replace(cfg, brief=replace(cfg.brief, marketplaces=("walmart",))),
+                               as_of(17), as_of(19))
+    assert set(walmart_only) == {("store_closure", "walmart")}

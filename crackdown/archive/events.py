@@ -49,6 +49,17 @@ def tagged_market_rows(db: Database, start: str, end: str) -> list[tuple[str, st
             WHERE {DAY_EXPR} >= ? AND {DAY_EXPR} < ?""", [start, end]).fetchall()
 
 
+def tagged_market_day_counts(db: Database, start: str, end: str) -> list[tuple[str, str, str, int, str]]:
+    """(UTC day, topic, marketplace, distinct posts, comma-joined distinct source ids) for tagged
+    posts dated in [start, end): the tracker's series, aggregated in SQL when days are UTC."""
+    return db.execute(
+        f"""SELECT substr({DAY_EXPR}, 1, 10) AS day, t.topic, m.marketplace, COUNT(DISTINCT p.id),
+                   group_concat(DISTINCT p.source_id)
+            FROM posts p JOIN tags t ON t.post_id = p.id JOIN marketplaces m ON m.post_id = p.id
+            WHERE {DAY_EXPR} >= ? AND {DAY_EXPR} < ?
+            GROUP BY day, t.topic, m.marketplace""", [start, end]).fetchall()
+
+
 def episode_posts(db: Database, topic: str, marketplace: str, start: str, end: str) -> list[dict]:
     """The posts of one topic × marketplace dated in [start, end), oldest first, with what an
     event keeps of them."""
