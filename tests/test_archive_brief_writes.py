@@ -1,5 +1,6 @@
-"""posts_fts follows a post's title and body, and nothing else: setting story_id (every brief
-does, for a day's posts) must not rewrite the full-text index."""
+"""What every brief writes stays cheap at a million posts: setting story_id on a day's posts must
+not rewrite the full-text index, and recounting a story must seek its index even when the
+planner's statistics were taken before any story existed."""
 
 from crackdown.archive.search import search
 from tests.archive_samples import build
@@ -22,3 +23,17 @@ def test_story_updates_leave_the_index_alone_and_text_updates_reach_it(tmp_path)
     assert search(db, '"frozen funds" eBay') == []
     assert fts_rows(db) == len(ids)
     db.execute("INSERT INTO posts_fts (posts_fts) VALUES ('integrity-check')")
+
+
+def test_story_recount_uses_its_index_whatever_the_statistics_say(tmp_path):
+    db, ids = build(tmp_path / "archive.db")
+    db.execute("ANALYZE")        # every story_id is NULL now: the planner learns "one value"
+    from crackdown.archive.stories import save_stories
+
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    save_stories(db, [[{"id": ids["frozen"], "title": "t", "dated_at": "2021-05-13"}]])
+    db.conn.set_trace_callback(None)
+    recount = next(s for s in statements if s.startswith("SELECT COUNT(*)"))
+    plan = " ".join(r[3] for r in db.execute("EXPLAIN QUERY PLAN " + recount.replace("?", "1")))
+    assert "idx_posts_story" in plan and "SCAN p" not in plan
