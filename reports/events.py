@@ -5,11 +5,12 @@ The rules (the README's "How an event is followed"):
    alarm budget shared among the marketplaces the topic named that day, as in the brief) fires for
    a topic × marketplace that has no open event. Its usual level is frozen at that moment: the
    baseline window's mean, so the wave's own days never become "usual".
-2. Its **run-up** is the days with posts just before the start, across gaps shorter than
-   `quiet_days` (at most `baseline_days` back, never into the previous event): the quiet start
-   a reader wants to see, and where its first post comes from.
-3. A day is **quiet** when its count is back at the usual level (at most ceil(mean), and at
-   least one post is always quiet). The event is **over** on its `quiet_days`-th quiet day in a row.
+2. The **usual range** is up to mean + sqrt(mean) posts a day (one Poisson standard deviation;
+   none at all on a topic under one post a day). The **run-up** is the days above it just
+   before the start, across gaps shorter than `quiet_days`, at most `baseline_days` back and never into the
+   previous event: the quiet start a reader wants to see, and where its first post comes from.
+3. A day is **quiet** when its count is back in the usual range (one post is always quiet). The
+   event is **over** on its `quiet_days`-th quiet day in a row.
 4. Status on a day: `rising` (a new high, or the first day), `peak` (at least half the high),
    `fading` (below half), `over`.
 Days are the brief's local calendar days, as YYYY-MM-DD strings.
@@ -105,9 +106,16 @@ class Episode:
         return self.active_days() < 2 and self.posts(from_start=True) < params.min_posts
 
 
+def usual_ceiling(baseline_mean: float) -> float:
+    """The top of the usual range: the mean plus one Poisson standard deviation; on a topic that
+    usually has less than a post a day, nothing (any post stands out)."""
+    return baseline_mean + math.sqrt(baseline_mean) if baseline_mean >= 1 else 0.0
+
+
 def quiet_level(baseline_mean: float) -> int:
-    """The most posts a day can have and still be quiet: the usual level, and one post always."""
-    return max(1, math.ceil(baseline_mean - 1e-9))
+    """The most posts a day can have and still be quiet: within the usual range, and one post
+    always."""
+    return max(1, math.floor(usual_ceiling(baseline_mean) + 1e-9))
 
 
 def _day(d: Date, n: int = 0) -> str:
@@ -148,7 +156,7 @@ def step_day(open_events: dict[Key, Episode], series: Series, day: Date, params:
         test = surge_test(posts, base, params.min_count, params.p_value / max(markets[key[0]], 1))
         if not test.is_surge:
             continue
-        runup = _runup(days, day, params, floor.get(key))
+        runup = _runup(days, day, params, floor.get(key), usual_ceiling(test.baseline_mean))
         ep = Episode(key[0], key[1], today, test.baseline_mean, runup + [(today, posts, tuple(srcs))],
                      today)
         open_events[key] = ep
@@ -156,10 +164,12 @@ def step_day(open_events: dict[Key, Episode], series: Series, day: Date, params:
     return touched
 
 
-def _runup(days: dict, day: Date, params: TrackParams, floor: str | None) -> list[DayRow]:
-    """The days before the flag that belong to the event: walking back over days with posts,
-    across gaps shorter than `quiet_days` (the rule that ends an event), at most `baseline_days`
-    back and never into the previous event; leading empty days dropped."""
+def _runup(days: dict, day: Date, params: TrackParams, floor: str | None,
+           ceiling: float) -> list[DayRow]:
+    """The days before the flag that belong to the event: walking back over days above the usual
+    range (any post, on a topic that is usually silent), across gaps shorter than `quiet_days`
+    (the rule that ends an event), at most `baseline_days` back and never into the previous
+    event; days within the usual range at its start dropped."""
     runup: list[DayRow] = []
     gap = 0
     for n in range(1, params.baseline_days + 1):
@@ -167,11 +177,11 @@ def _runup(days: dict, day: Date, params: TrackParams, floor: str | None) -> lis
         count, srcs = days.get(d, (0, ()))
         if floor is not None and d <= floor:
             break
-        gap = gap + 1 if count == 0 else 0
+        gap = gap + 1 if count <= ceiling else 0
         if gap >= params.quiet_days:
             break
         runup.insert(0, (d, count, tuple(srcs)))
-    while runup and runup[0][1] == 0:
+    while runup and runup[0][1] <= ceiling:
         runup.pop(0)
     return runup
 

@@ -36,7 +36,7 @@ def test_an_episode_starts_on_the_first_surge_and_ends_on_the_third_quiet_day():
     assert ep.start_day == day(16)                     # 6 posts against 0.43/day: the flag
     assert quiet_level(ep.baseline_mean) == 1
     # run-up: days 15, 14, then across the two empty days 13-12 to day 11's post and day 8's;
-    # three empty days (5-7) end it
+    # three empty days (5-7) end it (under a post a day, any post is above the usual range)
     assert ep.first_day == day(8)
     assert [r[1] for r in ep.daily if r[0] < ep.start_day] == [1, 0, 0, 1, 0, 0, 1, 2]
     assert ep.last_active_day == day(19)               # 2 posts is still above the usual 1
@@ -123,3 +123,13 @@ def test_lead_days_sign():
     assert lead_days("2021-05-07", "2021-05-13T18:00:00+00:00") == 6
     assert lead_days("2021-05-07", "2021-05-02T09:40:00+00:00") == -5
     assert lead_days("2021-05-07", None) is None
+
+
+def test_on_a_busy_topic_the_run_up_is_the_days_above_the_usual_range_not_the_background():
+    key = ("review_abuse", "amazon")
+    background = [14, 16, 15, 13, 17, 15, 14, 16, 15, 14, 13, 16, 15, 14]   # ~15 a day, every day
+    [ep] = run({key: background + [22, 40, 30, 14, 15, 13]}, 19, testable_from=14)
+    assert ep.start_day == day(15)                      # 40 against ~15.2: the flag
+    assert ep.first_day == day(14)                      # 22 is above 15.2 + 3.9; 14 is not
+    assert quiet_level(ep.baseline_mean) == 19
+    assert ep.last_active_day == day(16) and ep.end_day == day(19)
