@@ -241,7 +241,8 @@ def _events(db: Database) -> None:
     db.execute("CREATE TABLE event_days (day TEXT PRIMARY KEY, updated_at TEXT NOT NULL)")
 
 
-@migrations(name="1200_2_posts_fts_text_updates_only")
+# (named to sort after 1200_events: the migrations' names stay in applied order)
+@migrations(name="1200_fts_reindex_on_text_change_only")
 def _posts_fts_text_updates_only(db: Database) -> None:
     # sqlite-utils' posts_au trigger re-indexes a post in posts_fts on *any* update: setting
     # story_id on a day's posts (every brief does) rewrote ~2,800 FTS rows and took 23 s of a
