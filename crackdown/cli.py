@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from crackdown import cli_archive
+from crackdown import cli_archive, cli_events
 from crackdown.cli_support import (
     EXIT_FAILED,
     EXIT_LOCKED,
@@ -95,7 +95,7 @@ def cli(ctx: click.Context, config_path: str | None, db: str | None, verbose: in
     ctx.obj = State(config_path, db, verbosity)
 
 
-for _command in cli_archive.COMMANDS:
+for _command in cli_archive.COMMANDS + cli_events.COMMANDS:
     cli.add_command(_command)
 
 
@@ -103,7 +103,7 @@ for _command in cli_archive.COMMANDS:
 
 @cli.command()
 @click.option("--out", type=click.Path(file_okay=False), default="demo-output", show_default=True,
-              help="Folder for archive.db, brief.html, brief.txt and metadata.json.")
+              help="Folder for archive.db, brief.html, brief.txt, backtest.txt and metadata.json.")
 @click.pass_obj
 def demo(state: State, out: str) -> None:
     """Run the whole pipeline offline against the bundled May 2021 demo site."""
@@ -120,6 +120,7 @@ def demo(state: State, out: str) -> None:
     click.echo(f"Datasette metadata: {files.metadata.resolve()}\n"
                f"browse the archive with: datasette {folder}/   (or: datasette {files.archive.resolve()} "
                f"-m {files.metadata.resolve()})", err=True)
+    click.echo(f"backtest of the corpus's three weeks: {files.backtest.resolve()}", err=True)
     click.echo(str(files.html.resolve()))   # last, on stdout: the brief is what the demo is for
     sys.exit(result.exit_code)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from crackdown.config_events import EventsConfig, check_events
 from crackdown.config_json import JsonFields, JsonRequest, parse_json_tables
 
 SOURCE_TYPES = ("feed", "reddit", "discourse", "khoros", "html", "json", "browser")
@@ -170,6 +171,7 @@ class Config:
     topics: tuple[TopicConfig, ...] = DEFAULT_TOPICS
     brief: BriefConfig = field(default_factory=BriefConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
+    events: EventsConfig = field(default_factory=EventsConfig)
 
     def source(self, source_id: str) -> SourceConfig:
         for src in self.sources:
@@ -216,7 +218,8 @@ def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> Config:
     """Validate an already-parsed TOML document. Relative paths resolve against the file's folder."""
     path = Path(path)
     base = path.parent if str(path) != "<config>" else Path(".")
-    _check_keys(path, "", raw, {"archive", "crawl", "sources", "classify", "topics", "brief", "email"})
+    _check_keys(path, "", raw, {"archive", "crawl", "sources", "classify", "topics", "brief", "email",
+                                "events"})
 
     archive = _section(path, "archive", raw.get("archive", {}), ArchiveConfig)
     archive = replace(archive, path=_relative(base, archive.path))
@@ -273,8 +276,12 @@ def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> Config:
         for addr in (email.from_addr, *email.to):
             _require(path, "email", "@" in addr, f"{addr!r} is not an email address")
 
+    events = _section(path, "events", raw.get("events", {}), EventsConfig)
+    for key, problem in check_events(events):
+        raise ConfigError(path, key, problem)
+
     return Config(path=path, archive=archive, crawl=crawl, sources=sources, classify=classify,
-                  topics=topics, brief=brief, email=email)
+                  topics=topics, brief=brief, email=email, events=events)
 
 
 # --- helpers -------------------------------------------------------------------------------

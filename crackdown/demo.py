@@ -21,9 +21,13 @@ from crackdown.config import (
     CrawlConfig,
     SourceConfig,
 )
+from crackdown.config_events import EventsConfig
 from crackdown.run import RunResult, _run_stages
 
 DEMO_DATE = Date(2021, 5, 13)
+# The whole corpus, for the backtest the demo writes beside the brief.
+DEMO_FIRST, DEMO_LAST = Date(2021, 5, 1), Date(2021, 5, 21)
+DEMO_KNOWN_NAMES = ("Aukey|傲基", "Mpow", "RAVPower", "Patozon|帕拓逊", "FTC", "CMA")
 
 
 def demo_config(out: Path, base_url: str, topics=DEFAULT_TOPICS) -> Config:
@@ -44,6 +48,7 @@ def demo_config(out: Path, base_url: str, topics=DEFAULT_TOPICS) -> Config:
         classify=ClassifyConfig(model_dir=out / "model"),
         topics=topics,
         brief=BriefConfig(timezone="UTC", baseline_days=12),
+        events=EventsConfig(known_names=DEMO_KNOWN_NAMES),
     )
 
 
@@ -53,6 +58,7 @@ class DemoFiles:
     html: Path
     text: Path
     metadata: Path   # Datasette metadata beside the archive
+    backtest: Path   # `crackdown backtest` over the corpus's three weeks
 
 
 def run_demo(out: Path, topics=DEFAULT_TOPICS, log_level: str = "WARNING") -> tuple[RunResult, DemoFiles]:
@@ -67,9 +73,18 @@ def run_demo(out: Path, topics=DEFAULT_TOPICS, log_level: str = "WARNING") -> tu
 
     db = open_archive(config.archive.path)
     brief = runs.get_brief(db, DEMO_DATE.isoformat())
+    backtest_path = out / "backtest.txt"
+    backtest_path.write_text(_backtest_text(db, config) + "\n", encoding="utf-8")
     db.close()
     html_path, text_path = out / "brief.html", out / "brief.txt"
     html_path.write_text(brief["html"], encoding="utf-8")
     text_path.write_text(brief["text"], encoding="utf-8")
     metadata_path = write_metadata(config.archive.path)
-    return result, DemoFiles(config.archive.path, html_path, text_path, metadata_path)
+    return result, DemoFiles(config.archive.path, html_path, text_path, metadata_path, backtest_path)
+
+
+def _backtest_text(db, config: Config) -> str:
+    from reports.event_tracking import backtest, format_backtest
+
+    result = backtest(db, config, DEMO_FIRST, DEMO_LAST)
+    return format_backtest(result, {t.id: t.name for t in config.topics}, config.events.min_posts)

@@ -52,6 +52,7 @@ class StoryItem:
     sources: int = 1
     first_reported: dict | None = None   # {"name", "date", "url"} when it began before today
     other_topics: list[str] = field(default_factory=list)  # names of its other topics: labels
+    event: dict | None = None            # the event it belongs to (reports/event_cards.py)
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Brief:
     stories: list[list[dict]] = field(default_factory=list)  # all groups, for storing story ids
     markets_seen: list[str] = field(default_factory=list)    # marketplaces named today
     unmatched_posts: int = 0            # filtered brief: posts naming no marketplace, left out
+    events: list = field(default_factory=list)  # event cards (reports/event_cards.py), set by daily
 
     @property
     def subject(self) -> str:

@@ -9,10 +9,14 @@ from datetime import timedelta
 
 import numpy as np
 
+from crackdown.archive import events as event_rows
 from crackdown.archive import open_archive, queries, runs, sources
 from crackdown.archive.stories import save_stories
 from crackdown.config import Config
 from reports.brief import Brief, BriefInputs, build_brief, day_bounds
+from reports.event_cards import EventCard, event_cards, label_stories
+from reports.event_tracking import update_events
+from reports.events import episode_from_row
 from reports.render import render_html, render_text
 
 log = logging.getLogger(__name__)
@@ -49,14 +53,27 @@ def load_inputs(db, config: Config, day: Date) -> BriefInputs:
 
 
 def make_brief(config: Config, day: Date) -> RenderedBrief:
-    """Build, render and store the brief for `day` (stories grouped and saved on the way)."""
+    """Build, render and store the brief for `day` (stories grouped and saved, and events
+    tracked through `day`, on the way)."""
     db = open_archive(config.archive.path)
     try:
         brief = build_brief(load_inputs(db, config, day), list(config.topics), config.brief)
-        rendered = RenderedBrief(brief, brief.subject, render_html(brief), render_text(brief))
         with db.atomic():
             save_stories(db, brief.stories)
+            update_events(db, config, day)
+            brief.events = load_cards(db, config, day)
+            label_stories(brief.sections, brief.events)
+            rendered = RenderedBrief(brief, brief.subject, render_html(brief), render_text(brief))
             runs.save_brief(db, brief.date, rendered.subject, rendered.html, rendered.text)
         return rendered
     finally:
         db.close()
+
+
+def load_cards(db, config: Config, day: Date) -> list[EventCard]:
+    """The event cards of the brief for `day`: events under way that day, and those that ended
+    since the previous brief (or the day before, when there is none)."""
+    since = event_rows.previous_brief_date(db, day.isoformat()) or (day - timedelta(days=1)).isoformat()
+    rows = event_rows.events_around(db, day.isoformat(), since)
+    episodes = [episode_from_row(row) for row in rows]
+    return event_cards(episodes, day.isoformat(), since, {t.id: t.name for t in config.topics})

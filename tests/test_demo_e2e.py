@@ -104,3 +104,23 @@ def test_datasette_metadata_written_beside_the_archive_and_announced(demo_run):
     assert [b["date"] for b in briefs] == ["2021-05-13"]
     waves = get("/archive/surges.json?since=2021-05-01&_shape=array")
     assert any(w["day"] == "2021-05-13" for w in waves), waves
+
+
+def test_brief_leads_with_event_cards_and_the_backtest_tells_the_story(demo_out):
+    text = (demo_out / "brief.txt").read_text(encoding="utf-8")
+    html = (demo_out / "brief.html").read_text(encoding="utf-8")
+    cards = text.split("EVENTS UNDER WAY")[1].split("WAVES")[0]
+    # the review wave: flagged on the leak's day (May 7), day 7 on the 13th, its brands named
+    assert "* Review manipulation crackdown - Amazon - day 7 - " in cards
+    assert "(official since 2021-05-13)" in cards and "Aukey (傲基)" in cards and "Mpow" in cards
+    assert "first post 2021-05-02 (r/AmazonSellerCircle, community); flagged 2021-05-07" in cards
+    assert "* Store closures & suspensions - Amazon - day 4 - " in cards
+    assert "Events under way" in html and "Part of the event: Review manipulation crackdown" in html
+    backtest = (demo_out / "backtest.txt").read_text(encoding="utf-8")
+    review = next(line for line in backtest.splitlines() if line.startswith("Review manipulation"))
+    # flagged 5 days after the first forum post, 6 days before the first official post
+    assert re.search(r"2021-05-02 r/AmazonSellerCircle \(community\)\s+2021-05-07\s+2021-05-02\s+-5\s+"
+                     r"2021-05-13\s+\+6", review), review
+    assert "Verification wave / amazon" in backtest and "Funds withheld / ebay" in backtest
+    db = sqlite3.connect(demo_out / "archive.db")
+    assert db.execute("SELECT COUNT(*) FROM events WHERE start_day <= '2021-05-13'").fetchone()[0] >= 3

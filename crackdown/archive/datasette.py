@@ -50,6 +50,14 @@ FROM tags t JOIN posts p ON p.id = t.post_id JOIN sources s ON s.id = p.source_i
 WHERE t.topic = :topic AND {DAY} >= :since
 ORDER BY {DAY} LIMIT 20"""
 
+EVENTS = """SELECT id, topic, marketplace, start_day AS flagged, first_day, end_day, status, posts,
+       sources, peak_day, peak_count, first_post_at, first_post_source, first_post_tier,
+       first_media_at, first_official_at, first_official_source, parties
+FROM events
+WHERE (COALESCE(:topic, '') = '' OR topic = :topic)
+  AND (COALESCE(:since, '') = '' OR end_day IS NULL OR end_day >= :since)
+ORDER BY start_day DESC, posts DESC"""
+
 TABLES = {
     "posts": ("Posts", "Every crawled item: canonical URL, title, text, source, dates (ISO-8601 "
               "UTC). The search box uses posts_fts (FTS5: \"phrase\", OR, NOT, prefix*)."),
@@ -65,8 +73,11 @@ TABLES = {
     "posts_trigram": ("Chinese text index", "Trigram FTS5 over posts with Chinese characters."),
     "tagged_posts": ("Tagged posts", "Posts joined with their topics and source."),
     "daily_topic_counts": ("Daily topic counts", "Posts and sources per UTC day and topic."),
+    "events": ("Events", "Enforcement waves followed across days: a topic on a marketplace from its "
+               "first surge to its end, with first posts by tier, per-day counts and named parties."),
+    "event_stories": ("Event stories", "The stories each event contains (titles kept as history)."),
 }
-HIDDEN = ("embedding_index", "_sqlite_migrations")
+HIDDEN = ("embedding_index", "_sqlite_migrations", "event_days")
 
 
 def metadata(database: str = "archive") -> dict:
@@ -91,6 +102,9 @@ def metadata(database: str = "archive") -> dict:
                 "first_reports": {"title": "Who reported it first", "sql": FIRST_REPORTS,
                                   "description": "The first 20 posts on :topic since :since "
                                                  "(YYYY-MM-DD)."},
+                "events": {"title": "Events", "sql": EVENTS,
+                           "description": "Enforcement waves, newest first: for :topic (blank: "
+                                          "all), under way on or after :since (blank: any)."},
             },
         }},
     }

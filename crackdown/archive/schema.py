@@ -196,6 +196,65 @@ def _embedding_index(db: Database) -> None:
         )""")
 
 
+@migrations(name="1200_events")
+def _events(db: Database) -> None:
+    # An enforcement wave followed across days (reports/events.py). Everything a card, a timeline
+    # or a backtest shows is copied here (first posts' titles and links, per-day counts, named
+    # parties, story titles), so an event outlives `prune` of its posts as history.
+    db.execute("""
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            topic TEXT NOT NULL,
+            marketplace TEXT NOT NULL,
+            start_day TEXT NOT NULL,
+            first_day TEXT NOT NULL,
+            last_day TEXT NOT NULL,
+            last_active_day TEXT NOT NULL,
+            end_day TEXT,
+            status TEXT NOT NULL,
+            baseline_mean REAL NOT NULL,
+            peak_day TEXT NOT NULL,
+            peak_count INTEGER NOT NULL,
+            posts INTEGER NOT NULL,
+            sources INTEGER NOT NULL,
+            first_post_at TEXT, first_post_source TEXT, first_post_tier TEXT,
+            first_post_title TEXT, first_post_url TEXT,
+            first_media_at TEXT, first_media_source TEXT, first_media_title TEXT, first_media_url TEXT,
+            first_official_at TEXT, first_official_source TEXT, first_official_title TEXT,
+            first_official_url TEXT,
+            parties TEXT NOT NULL DEFAULT '[]',
+            daily TEXT NOT NULL DEFAULT '[]',
+            updated_at TEXT NOT NULL,
+            UNIQUE (topic, marketplace, start_day)
+        )""")
+    db.execute("CREATE INDEX idx_events_open ON events(end_day, topic, marketplace)")
+    db.execute("""
+        CREATE TABLE event_stories (
+            event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            story_id INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            first_seen TEXT,
+            posts INTEGER NOT NULL,
+            PRIMARY KEY (event_id, story_id)
+        )""")
+    # The days the tracker has stepped through: a rerun of one of them changes nothing.
+    db.execute("CREATE TABLE event_days (day TEXT PRIMARY KEY, updated_at TEXT NOT NULL)")
+
+
+# (named to sort after 1200_events: the migrations' names stay in applied order)
+@migrations(name="1200_fts_reindex_on_text_change_only")
+def _posts_fts_text_updates_only(db: Database) -> None:
+    # sqlite-utils' posts_au trigger re-indexes a post in posts_fts on *any* update: setting
+    # story_id on a day's posts (every brief does) rewrote ~2,800 FTS rows and took 23 s of a
+    # brief at a million posts. Only a new title or body changes what is indexed.
+    db.execute("DROP TRIGGER IF EXISTS posts_au")
+    db.execute("""CREATE TRIGGER posts_au AFTER UPDATE OF title, body ON posts BEGIN
+        INSERT INTO posts_fts (posts_fts, rowid, title, body)
+            VALUES ('delete', old.rowid, old.title, old.body);
+        INSERT INTO posts_fts (rowid, title, body) VALUES (new.rowid, new.title, new.body);
+    END""")
+
+
 @migrations(name="1500_source_empty_runs")
 def _source_empty_runs(db: Database) -> None:
     # A source whose list loads but yields nothing, run after run, has usually changed layout or

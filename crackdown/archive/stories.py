@@ -46,7 +46,10 @@ def refresh_stories(db: Database, story_ids: Iterable[int]) -> None:
     the ones no post points at (a story never shows empty)."""
     for story_id in sorted(set(story_ids)):
         size, first, last = db.execute(
-            f"SELECT COUNT(*), MIN({DAY_EXPR}), MAX({DAY_EXPR}) FROM posts p WHERE p.story_id = ?",
+            # INDEXED BY: statistics taken before stories existed (every story_id NULL) make
+            # the planner scan all posts here, 77 scans took 41 s of a brief at 1M posts
+            f"SELECT COUNT(*), MIN({DAY_EXPR}), MAX({DAY_EXPR}) FROM posts p "
+            "INDEXED BY idx_posts_story WHERE p.story_id = ?",
             [story_id]).fetchone()
         if size:
             db.execute("UPDATE stories SET size = ?, first_seen = ?, last_seen = ? WHERE id = ?",
