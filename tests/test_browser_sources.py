@@ -126,7 +126,7 @@ def test_more_items_by_click_and_by_scroll(rendered):
 
 def test_the_same_page_without_a_browser_finds_nothing(rendered):
     error = rendered["db"].execute("SELECT last_error FROM sources WHERE id = 'static_view'").fetchone()[0]
-    assert "matched no links" in error and "JavaScript" in error
+    assert "matched nothing" in error and "JavaScript" in error
     assert len(_posts(rendered["db"], "plain_feed")) == 1    # other sources ran beside the browser
 
 

@@ -23,8 +23,26 @@ def test_heldout_macro_f1_meets_the_bar(trained):  # noqa: F811
     report = model.metrics["heldout"]
     assert report["examples"] >= 200
     assert report["macro"]["f1"] >= 0.85, json.dumps(report["per_topic"], indent=1)
+    # Thresholds are chosen for realistic text (precision >= 0.8 on the dev split), which costs the
+    # seed split's loosely worded policy announcements some recall: its floor is 0.5, not 0.6.
     weakest = min(m["f1"] for m in report["per_topic"].values())
-    assert weakest >= 0.6, json.dumps(report["per_topic"], indent=1)
+    assert weakest >= 0.5, json.dumps(report["per_topic"], indent=1)
+
+
+def test_realistic_test_split_keeps_recall_where_sellers_get_hurt(trained):  # noqa: F811
+    """A regression floor on the realistic test split (it decides nothing: see the README)."""
+    from classify.data_io import TEST_FILE, read_jsonl
+    from classify.evaluate import score_predictions
+
+    _, config, model = trained
+    rows = read_jsonl(TEST_FILE)
+    preds = model.predict([r["title"] for r in rows], [r["text"] for r in rows],
+                          [r.get("lang") for r in rows], **_encoders(config))
+    report = score_predictions(model.topics, [r["labels"] for r in rows], [p.labels for p in preds])
+    assert report["examples"] >= 200
+    assert report["macro"]["f1"] >= 0.8 and report["macro"]["recall"] >= 0.85, report["macro"]
+    for topic in ("funds_hold", "listing_takedown", "verification"):
+        assert report["per_topic"][topic]["recall"] >= 0.75, (topic, report["per_topic"][topic])
 
 
 def test_model_directory_round_trips(trained):  # noqa: F811
