@@ -103,7 +103,7 @@ for _command in cli_archive.COMMANDS:
 
 @cli.command()
 @click.option("--out", type=click.Path(file_okay=False), default="demo-output", show_default=True,
-              help="Folder for archive.db, brief.html, brief.txt and metadata.json.")
+              help="Folder for archive.db, brief.html, brief.zh.html, brief.txt and metadata.json.")
 @click.pass_obj
 def demo(state: State, out: str) -> None:
     """Run the whole pipeline offline against the bundled May 2021 demo site."""
@@ -120,6 +120,8 @@ def demo(state: State, out: str) -> None:
     click.echo(f"Datasette metadata: {files.metadata.resolve()}\n"
                f"browse the archive with: datasette {folder}/   (or: datasette {files.archive.resolve()} "
                f"-m {files.metadata.resolve()})", err=True)
+    if files.html_zh:
+        click.echo(f"the brief in Chinese: {files.html_zh.resolve()}", err=True)
     click.echo(str(files.html.resolve()))   # last, on stdout: the brief is what the demo is for
     sys.exit(result.exit_code)
 

@@ -53,6 +53,7 @@ class DemoFiles:
     html: Path
     text: Path
     metadata: Path   # Datasette metadata beside the archive
+    html_zh: Path | None = None   # the same brief in Chinese
 
 
 def run_demo(out: Path, topics=DEFAULT_TOPICS, log_level: str = "WARNING") -> tuple[RunResult, DemoFiles]:
@@ -72,4 +73,8 @@ def run_demo(out: Path, topics=DEFAULT_TOPICS, log_level: str = "WARNING") -> tu
     html_path.write_text(brief["html"], encoding="utf-8")
     text_path.write_text(brief["text"], encoding="utf-8")
     metadata_path = write_metadata(config.archive.path)
-    return result, DemoFiles(config.archive.path, html_path, text_path, metadata_path)
+    from reports.daily import render_brief
+
+    zh_path = out / "brief.zh.html"
+    zh_path.write_text(render_brief(config, DEMO_DATE, "zh").html, encoding="utf-8")
+    return result, DemoFiles(config.archive.path, html_path, text_path, metadata_path, zh_path)
