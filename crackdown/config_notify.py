@@ -137,7 +137,7 @@ def _check_channel(ch: NotifyConfig, label: str, require) -> None:
                 "telegram takes token_env and chat_id, not a URL")
     else:
         for key in ("token_env", "chat_id"):
-            require(f"{label}.{key}", not getattr(ch, key), f"only for type = \"telegram\"")
+            require(f"{label}.{key}", not getattr(ch, key), "only for type = \"telegram\"")
     if ch.secret_env:
         require(f"{label}.secret_env", ch.type in SIGNING_TYPES,
                 f"type = \"{ch.type}\" does not sign messages; only {', '.join(SIGNING_TYPES)} do")
