@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from crackdown import cli_archive
+from crackdown import cli_archive, cli_notify
 from crackdown.cli_support import (
     EXIT_FAILED,
     EXIT_LOCKED,
@@ -95,7 +95,7 @@ def cli(ctx: click.Context, config_path: str | None, db: str | None, verbose: in
     ctx.obj = State(config_path, db, verbosity)
 
 
-for _command in cli_archive.COMMANDS:
+for _command in cli_archive.COMMANDS + cli_notify.COMMANDS:
     cli.add_command(_command)
 
 

@@ -103,6 +103,7 @@ class BriefConfig:
     min_surge_count: int = 3
     surge_p_value: float = 0.01
     language: str = "en"      # "en" | "zh": the emailed brief's language
+    link: str = ""            # URL of a published brief ("{date}" = its date), linked in chats
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,8 @@ def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> Config:
                  f"unknown marketplace {m!r}; choose from {', '.join(MARKETPLACES)}")
     _require(path, "brief.language", brief.language in LANGUAGES,
              f"must be one of {', '.join(LANGUAGES)}, not {brief.language!r}")
+    _require(path, "brief.link", not brief.link or brief.link.startswith(("http://", "https://")),
+             f"{brief.link!r} must be an http(s) URL (\"{{date}}\" is replaced by the date)")
     notify = parse_notify(path, raw.get("notify"), topic_ids, MARKETPLACES, ConfigError)
 
     email_raw = raw.get("email", {})

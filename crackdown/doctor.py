@@ -27,6 +27,9 @@ def run_checks(config: Config, network: bool = True) -> list[Check]:
     checks.append(_archive(config))
     checks.append(_last_run(config))
     checks.append(_model(config))
+    from crackdown.doctor_notify import notify_checks
+
+    checks += notify_checks(config)
     if network:
         if config.email.enabled:
             checks.append(_smtp(config))
