@@ -28,6 +28,7 @@ TITLE_CHARS = 200          # one feed title in a chat message
 MAX_IN_RUN_WAIT = 5.0      # longer Retry-After: give up for this run, the next run retries
 ATTEMPTS = 3
 USER_AGENT = "crackdown-notify/0.1"
+pause = time.sleep         # between attempts (tests replace it to run without waiting)
 
 
 @dataclass
@@ -103,20 +104,29 @@ def fit(build: Callable[[Message], object], measure: Callable[[object], int], li
     payload = build(message)
     if measure(payload) <= limit:
         return payload
-    stories, lines = list(message.stories), list(message.lines)
-    dropped = 0
-    while stories or len(lines) > 1:
-        if stories:
-            stories.pop()
-        else:
-            lines.pop()
-        dropped += 1
+
+    def shortened(stories: int, lines: int) -> object:
+        dropped = len(message.stories) - stories + len(message.lines) - lines
         note = tr(message.language, "(shortened: %(num)d more lines in the full brief)",
                   num=dropped)
-        trial = replace(message, lines=lines + [note], stories=stories)
-        payload = build(trial)
-        if measure(payload) <= limit:
-            return payload
+        return build(replace(message, lines=message.lines[:lines] + [note],
+                             stories=message.stories[:stories]))
+
+    # the most stories that fit with every line (binary search: payloads are re-measured whole)
+    low, high, best = 0, len(message.stories) - 1, None
+    while low <= high:
+        mid = (low + high) // 2
+        candidate = shortened(mid, len(message.lines))
+        if measure(candidate) <= limit:
+            low, best = mid + 1, candidate
+        else:
+            high = mid - 1
+    if best is not None:
+        return best
+    for lines in range(len(message.lines) - 1, 0, -1):
+        candidate = shortened(0, lines)
+        if measure(candidate) <= limit:
+            return candidate
     raise DeliveryError(f"the message does not fit the service's limit of {limit} even when "
                         "shortened", permanent=True)
 
@@ -163,8 +173,7 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 def post(url: str, body: bytes, timeout: float, headers: dict[str, str] | None = None,
-         retry_after: Callable[[Reply, dict], float | None] | None = None,
-         sleep: Callable[[float], None] = time.sleep) -> Reply:
+         retry_after: Callable[[Reply, dict], float | None] | None = None) -> Reply:
     """POST `body` (JSON) to `url`. 429 and 5xx are retried (ATTEMPTS in all) after the
     service's Retry-After (or a short backoff); a wait longer than MAX_IN_RUN_WAIT ends this
     attempt with a DeliveryError carrying it, so the next run retries. Other replies are
@@ -199,6 +208,6 @@ def post(url: str, body: bytes, timeout: float, headers: dict[str, str] | None =
             raise DeliveryError(f"{problem}; asked to wait {delay:.0f} s, left to the next run",
                                 retry_after=delay)
         log.info("%s; retrying in %.1f s (attempt %d of %d)", problem, delay, attempt + 1, ATTEMPTS)
-        sleep(delay)
+        pause(delay)
         wait *= 2
     raise AssertionError("unreachable")

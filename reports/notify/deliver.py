@@ -21,7 +21,7 @@ from crackdown.config import Config
 from crackdown.config_notify import NotifyConfig
 from reports.notify import sender
 from reports.notify.base import DeliveryError, Message
-from reports.notify.messages import brief_message, test_message, wants, wave_message
+from reports.notify.messages import brief_message, trial_message, wants, wave_message
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def build_message(config: Config, channel: NotifyConfig, kind: str, facts: dict)
         return wave_message(facts, lang, topics)
     if kind == "brief":
         return brief_message(facts, lang, topics, channel)
-    return test_message(channel, lang)
+    return trial_message(channel, lang)
 
 
 def redact(text: str, channel: NotifyConfig) -> str:

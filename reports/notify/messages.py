@@ -133,7 +133,7 @@ def brief_message(facts: dict, lang: str, topics: list[TopicConfig],
                    facts, lang)
 
 
-def test_message(channel: NotifyConfig, lang: str) -> Message:
+def trial_message(channel: NotifyConfig, lang: str) -> Message:
     return Message("test", tr(lang, "Crackdown test"),
                    [tr(lang, "Test message from Crackdown: channel %(id)s (%(type)s) is set up.",
                        id=channel.id, type=channel.type)], [], "", "",

@@ -31,7 +31,7 @@ def payload(message: Message) -> dict:
             "stories": [{"title": plain(s.title), "url": safe_link(s.url),
                          "source": plain(s.source, 80)} for s in message.stories],
             "footer": plain(message.footer, 500), "link": safe_link(message.link),
-            "data": message.data}
+            "data": {k: v for k, v in message.data.items() if k != "stories"}}
 
 
 def send(channel: NotifyConfig, message: Message) -> None:
