@@ -45,7 +45,8 @@ def day_fraction(now: datetime, tz: ZoneInfo) -> float:
     start = datetime(local.year, local.month, local.day, tzinfo=tz)
     nxt = start.date() + timedelta(days=1)
     end = datetime(nxt.year, nxt.month, nxt.day, tzinfo=tz)
-    return (local - start).total_seconds() / (end - start).total_seconds()
+    # timestamps, not datetime subtraction: within one tzinfo Python subtracts wall clocks
+    return (local.timestamp() - start.timestamp()) / (end.timestamp() - start.timestamp())
 
 
 def detect_and_alert(config: Config, now: datetime) -> WatchReport:
