@@ -104,3 +104,13 @@ def test_datasette_metadata_written_beside_the_archive_and_announced(demo_run):
     assert [b["date"] for b in briefs] == ["2021-05-13"]
     waves = get("/archive/surges.json?since=2021-05-01&_shape=array")
     assert any(w["day"] == "2021-05-13" for w in waves), waves
+
+
+def test_demo_writes_the_brief_in_chinese_too(demo_run):
+    out, result = demo_run
+    html = (out / "brief.zh.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in html and "2021年5月13日" in html
+    assert "刷单测评打击" in html and "Review manipulation crackdown" not in html
+    assert len(html.encode("utf-8")) < 102 * 1024
+    assert "brief.zh.html" in result.stderr
+
