@@ -58,7 +58,7 @@ ZH: dict[str, str] = {
     "Wave starting: %(topic)s%(where)s": "激增开始：%(topic)s%(where)s",
     "%(count)d posts today so far (by %(time)s %(tz)s); about %(expected)s expected by now":
         "今天截至 %(time)s（%(tz)s）已有 %(count)d 篇，平时此时约 %(expected)s 篇",
-    "%(count)d posts from %(sources)s": "%(count)d 篇，来自 %(sources)s",
+    "Reported by %(sources)s (%(tiers)s)": "报道来源：%(sources)s（%(tiers)s）",
     "%(topic)s%(where)s: %(count)d posts, %(ratio)s× the usual":
         "%(topic)s%(where)s：%(count)d 篇，为平时的 %(ratio)s 倍",
     "Top stories:": "主要报道：",

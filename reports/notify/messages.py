@@ -18,6 +18,7 @@ from reports.i18n import (
     localized_topics,
     market_label,
     ngettext,
+    tier_label,
     tr,
 )
 from reports.notify.base import Message, Story
@@ -97,7 +98,8 @@ def wave_message(facts: dict, lang: str, topics: list[TopicConfig]) -> Message:
         tr(lang, "%(count)d posts today so far (by %(time)s %(tz)s); about %(expected)s expected "
            "by now", count=facts["count"], time=facts["as_of"], tz=facts["tz"],
            expected=f"{facts['expected']:.1f}"),
-        tr(lang, "%(count)d posts from %(sources)s", count=facts["count"], sources=sources),
+        tr(lang, "Reported by %(sources)s (%(tiers)s)", sources=sources,
+           tiers=list_separator(lang).join(tier_label(t, lang) for t in facts["tiers"])),
     ]
     stories = [Story(s["title"], s["url"], s["source"]) for s in facts["stories"]]
     if stories:
