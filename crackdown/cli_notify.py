@@ -45,8 +45,8 @@ def watch(state: State, now: str | None, no_crawl: bool) -> None:
 
     config = state.config
     if not config.notify:
-        log.warning("no [[notify]] channels in %s: waves are detected and recorded, not sent",
-                    config.path)
+        log.info("no [[notify]] channels in %s: waves are detected and recorded, not sent",
+                 config.path)
     try:
         result = run_watch(config, _parse_now(now), crawl=not no_crawl,
                            log_level=state.scrapy_log_level)

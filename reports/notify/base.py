@@ -178,6 +178,11 @@ def post(url: str, body: bytes, timeout: float, headers: dict[str, str] | None =
     service's Retry-After (or a short backoff); a wait longer than MAX_IN_RUN_WAIT ends this
     attempt with a DeliveryError carrying it, so the next run retries. Other replies are
     returned for the channel to judge."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        # never echo the URL: it carries the channel's token
+        raise DeliveryError("the webhook URL is not an http(s) URL; check the variable named in "
+                            "url_env", permanent=True)
     where = host_of(url)
     wait = 1.0
     for attempt in range(1, ATTEMPTS + 1):
@@ -207,7 +212,8 @@ def post(url: str, body: bytes, timeout: float, headers: dict[str, str] | None =
         if delay > MAX_IN_RUN_WAIT:
             raise DeliveryError(f"{problem}; asked to wait {delay:.0f} s, left to the next run",
                                 retry_after=delay)
-        log.info("%s; retrying in %.1f s (attempt %d of %d)", problem, delay, attempt + 1, ATTEMPTS)
+        log.info("%s did not take the message; retrying in %.1f s (attempt %d of %d)", where, delay,
+                 attempt + 1, ATTEMPTS)
         pause(delay)
         wait *= 2
     raise AssertionError("unreachable")
