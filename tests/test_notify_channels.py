@@ -187,3 +187,10 @@ def test_an_unreachable_service_is_a_delivery_error(config, monkeypatch):
     with pytest.raises(DeliveryError) as err:
         sender("slack")(channel(config, "slack"), Message("test", "t", ["x"], [Story("a", "", "b")]))
     assert "cannot reach http://127.0.0.1" in str(err.value) and "/slack/" not in str(err.value)
+
+
+def test_a_malformed_url_is_refused_without_echoing_it(config, monkeypatch):
+    monkeypatch.setenv("CDTEST_SLACK_URL", "hooks.slack.com/services/T1/B2/TopSecretPart")
+    with pytest.raises(DeliveryError) as err:
+        sender("slack")(channel(config, "slack"), Message("test", "t", ["x"]))
+    assert "TopSecretPart" not in str(err.value) and "url_env" in str(err.value)
