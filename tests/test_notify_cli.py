@@ -198,3 +198,14 @@ def test_watch_crawls_classifies_and_alerts_through_the_cli(tmp_path, services, 
     assert {k: len(v) for k, v in services.received.items()} == {k: len(waves) for k in services.received}
     assert_no_secret(services, result.stdout, result.stderr, again.stdout, again.stderr,
                      files=list(tmp_path.glob("archive.db*")))
+
+
+def test_watch_waits_for_a_run_holding_the_lock(tmp_path, services):
+    from crackdown.lock import RunLock, lock_path
+
+    config = prepared(tmp_path, services, hours=9)
+    with RunLock(lock_path(load_config(config).archive.path)):
+        result = run_cli("--config", str(config), "watch", "--no-crawl", "--now", at(9).isoformat(),
+                         env=notify_env(services))
+    assert result.returncode == 75, result.stderr
+    assert sum(len(v) for v in services.received.values()) == 0
