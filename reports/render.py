@@ -69,6 +69,9 @@ def _env(lang: str = "en") -> Environment:
     env.filters["tier"] = lambda t: i18n.tier_label(t, lang)
     env.filters["day"] = lambda d: i18n.format_date(d, lang)
     env.filters["times"] = times
+    # In the HTML, _() returns Markup, which finalize passes through untouched: feed text given
+    # to _() as a placeholder goes through `| clean` (or a macro, whose output was cleaned).
+    env.filters["clean"] = _clean
     env.filters["pad"] = pad
     env.globals.update(sep=i18n.list_separator(lang), html_lang=i18n.HTML_LANG.get(lang, lang))
     return env

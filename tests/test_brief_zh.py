@@ -208,3 +208,15 @@ def test_chinese_brief_at_375px_with_a_cjk_font(tmp_path):
                    timeout=60, check=True)
     assert _png_size(shot) == (500, 2400)
     assert shot.stat().st_size > 20_000   # a page of text, not a blank screen
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_feed_text_inside_translated_sentences_is_still_cleaned(language):
+    posts = [zh_post(i, {"store_closure": 0.9}, ["amazon"], i) for i in range(1, 4)]
+    earlier = [dict(zh_post(50, {"store_closure": 0.9}, ["amazon"], 7, day=date(2021, 5, 12)),
+                    title="亚马逊大规模封号第1篇", source_name="早\x1b[2J报\u202e者")]
+    brief = build_brief(BriefInputs(DAY, posts, [], [], [], earlier_posts=earlier),
+                        list(DEFAULT_TOPICS), BriefConfig(), language=language)
+    assert any(st.first_reported for sec in brief.sections for st in sec.stories)
+    for out in (render_text(brief), render_html(brief)):
+        assert "早[2J报者" in out and "\x1b" not in out and "\u202e" not in out
