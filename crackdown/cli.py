@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from crackdown import cli_archive, cli_events
+from crackdown import cli_archive, cli_events, cli_notify
 from crackdown.cli_support import (
     EXIT_FAILED,
     EXIT_LOCKED,
@@ -95,7 +95,7 @@ def cli(ctx: click.Context, config_path: str | None, db: str | None, verbose: in
     ctx.obj = State(config_path, db, verbosity)
 
 
-for _command in cli_archive.COMMANDS + cli_events.COMMANDS:
+for _command in cli_archive.COMMANDS + cli_events.COMMANDS + cli_notify.COMMANDS:
     cli.add_command(_command)
 
 
@@ -103,7 +103,8 @@ for _command in cli_archive.COMMANDS + cli_events.COMMANDS:
 
 @cli.command()
 @click.option("--out", type=click.Path(file_okay=False), default="demo-output", show_default=True,
-              help="Folder for archive.db, brief.html, brief.txt, backtest.txt and metadata.json.")
+              help="Folder for archive.db, brief.html, brief.zh.html, brief.txt, backtest.txt and "
+                   "metadata.json.")
 @click.pass_obj
 def demo(state: State, out: str) -> None:
     """Run the whole pipeline offline against the bundled May 2021 demo site."""
@@ -121,6 +122,8 @@ def demo(state: State, out: str) -> None:
                f"browse the archive with: datasette {folder}/   (or: datasette {files.archive.resolve()} "
                f"-m {files.metadata.resolve()})", err=True)
     click.echo(f"backtest of the corpus's three weeks: {files.backtest.resolve()}", err=True)
+    if files.html_zh:
+        click.echo(f"the brief in Chinese: {files.html_zh.resolve()}", err=True)
     click.echo(str(files.html.resolve()))   # last, on stdout: the brief is what the demo is for
     sys.exit(result.exit_code)
 

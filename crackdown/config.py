@@ -15,6 +15,7 @@ from typing import Any
 
 from crackdown.config_events import EventsConfig, check_events
 from crackdown.config_json import JsonFields, JsonRequest, parse_json_tables
+from crackdown.config_notify import LANGUAGES, NotifyConfig, parse_notify
 
 SOURCE_TYPES = ("feed", "reddit", "discourse", "khoros", "html", "json", "browser")
 TIERS = ("official", "media", "community")
@@ -94,6 +95,7 @@ class TopicConfig:
     description: str = ""
     keywords_en: tuple[str, ...] = ()
     keywords_zh: tuple[str, ...] = ()
+    name_zh: str = ""     # the name in the Chinese brief ("" = the default's, else `name`)
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ class BriefConfig:
     marketplaces: tuple[str, ...] = ()
     min_surge_count: int = 3
     surge_p_value: float = 0.01
+    language: str = "en"      # "en" | "zh": the emailed brief's language
+    link: str = ""            # URL of a published brief ("{date}" = its date), linked in chats
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,14 @@ DEFAULT_TOPICS: tuple[TopicConfig, ...] = (
     TopicConfig("policy_change", "New rules & policy changes",
                 "newly announced or enforced seller policies, compliance fees, new regulations"),
 )
+# The Chinese brief's names of the default topics (a config topic with one of these ids and no
+# `name_zh` gets the default).
+DEFAULT_NAMES_ZH = {
+    "review_abuse": "刷单测评打击", "verification": "审核验证潮", "store_closure": "封店与暂停",
+    "funds_hold": "资金冻结", "listing_takedown": "商品下架", "counterfeit_ip": "假货与侵权执法",
+    "data_leak": "数据泄露", "policy_change": "新规与政策变化",
+}
+DEFAULT_TOPICS = tuple(replace(t, name_zh=DEFAULT_NAMES_ZH[t.id]) for t in DEFAULT_TOPICS)
 
 
 @dataclass(frozen=True)
@@ -172,6 +184,7 @@ class Config:
     brief: BriefConfig = field(default_factory=BriefConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
+    notify: tuple[NotifyConfig, ...] = ()
 
     def source(self, source_id: str) -> SourceConfig:
         for src in self.sources:
@@ -219,7 +232,7 @@ def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> Config:
     path = Path(path)
     base = path.parent if str(path) != "<config>" else Path(".")
     _check_keys(path, "", raw, {"archive", "crawl", "sources", "classify", "topics", "brief", "email",
-                                "events"})
+                                "events", "notify"})
 
     archive = _section(path, "archive", raw.get("archive", {}), ArchiveConfig)
     archive = replace(archive, path=_relative(base, archive.path))
@@ -262,6 +275,11 @@ def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> Config:
     for m in brief.marketplaces:
         _require(path, "brief.marketplaces", m in MARKETPLACES,
                  f"unknown marketplace {m!r}; choose from {', '.join(MARKETPLACES)}")
+    _require(path, "brief.language", brief.language in LANGUAGES,
+             f"must be one of {', '.join(LANGUAGES)}, not {brief.language!r}")
+    _require(path, "brief.link", not brief.link or brief.link.startswith(("http://", "https://")),
+             f"{brief.link!r} must be an http(s) URL (\"{{date}}\" is replaced by the date)")
+    notify = parse_notify(path, raw.get("notify"), topic_ids, MARKETPLACES, ConfigError)
 
     email_raw = raw.get("email", {})
     _require(path, "email", isinstance(email_raw, dict), "must be a table")
@@ -281,7 +299,8 @@ def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> Config:
         raise ConfigError(path, key, problem)
 
     return Config(path=path, archive=archive, crawl=crawl, sources=sources, classify=classify,
-                  topics=topics, brief=brief, email=email, events=events)
+                  topics=topics, brief=brief, email=email, events=events,
+                  notify=notify)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -401,6 +420,8 @@ def _topic(path: Path, index: int, table: dict) -> TopicConfig:
     template = TopicConfig(id="", name="")
     values = {k: _coerce(path, f"{prefix}.{k}", v, getattr(template, k)) for k, v in table.items()}
     topic = TopicConfig(**values)
+    if not topic.name_zh and topic.id in DEFAULT_NAMES_ZH:
+        topic = replace(topic, name_zh=DEFAULT_NAMES_ZH[topic.id])
     _require(path, f"{prefix}.id", bool(re.match(r"^[a-z][a-z0-9_]*$", topic.id)),
              f"{topic.id!r} must match [a-z][a-z0-9_]*")
     return topic

@@ -59,6 +59,7 @@ class DemoFiles:
     text: Path
     metadata: Path   # Datasette metadata beside the archive
     backtest: Path   # `crackdown backtest` over the corpus's three weeks
+    html_zh: Path | None = None   # the same brief in Chinese
 
 
 def run_demo(out: Path, topics=DEFAULT_TOPICS, log_level: str = "WARNING") -> tuple[RunResult, DemoFiles]:
@@ -80,7 +81,12 @@ def run_demo(out: Path, topics=DEFAULT_TOPICS, log_level: str = "WARNING") -> tu
     html_path.write_text(brief["html"], encoding="utf-8")
     text_path.write_text(brief["text"], encoding="utf-8")
     metadata_path = write_metadata(config.archive.path)
-    return result, DemoFiles(config.archive.path, html_path, text_path, metadata_path, backtest_path)
+    from reports.daily import render_brief
+
+    zh_path = out / "brief.zh.html"
+    zh_path.write_text(render_brief(config, DEMO_DATE, "zh").html, encoding="utf-8")
+    return result, DemoFiles(config.archive.path, html_path, text_path, metadata_path, backtest_path,
+                             zh_path)
 
 
 def _backtest_text(db, config: Config) -> str:

@@ -31,6 +31,9 @@ def run_checks(config: Config, network: bool = True) -> list[Check]:
     browser_sources = [s.id for s in config.sources if s.enabled and s.type == "browser"]
     if browser_sources:
         checks.append(_browser(config, browser_sources))
+    from crackdown.doctor_notify import notify_checks
+
+    checks += notify_checks(config)
     if network:
         if config.email.enabled:
             checks.append(_smtp(config))

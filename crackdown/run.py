@@ -89,7 +89,8 @@ def _run_stages(config: Config, day: Date, send: bool, command: str, log_level: 
                 result.exit_code = EXIT_FAILED if all_failed else EXIT_PARTIAL
                 status = "failed" if all_failed else "partial"
             result.stats["classify"] = classify_archive(config).as_stats()
-            _brief_and_send(config, days, emailing, result)
+            _brief_and_send(config, days, emailing, result,
+                            chatting=send and any(c.enabled for c in config.notify))
         except ModelUnavailable as exc:
             status, error = "failed", f"model unavailable: {exc}"
             result.exit_code = EXIT_FAILED
@@ -142,22 +143,46 @@ def brief_dates(target: Date, last_done: str | None, limit: int = CATCH_UP_DAYS)
     return [first + timedelta(days=i) for i in range(count)] if count > 0 else [target]
 
 
-def _brief_and_send(config: Config, days: list[Date], emailing: bool, result: RunResult) -> None:
+def _brief_and_send(config: Config, days: list[Date], emailing: bool, result: RunResult,
+                    chatting: bool = False) -> None:
     """Build each day's brief, then email it once; a send failure leaves later days unsent too,
-    so the next run sends them in date order."""
+    so the next run sends them in date order. Chat channels get each day's summary whatever the
+    email did (reports/notify/deliver.py records and retries them)."""
     from reports.daily import make_brief
 
     result.stats["sent"] = []
-    for d in days:
-        rendered = make_brief(config, d)
-        stats = {"date": d.isoformat(), "subject": rendered.subject,
-                 "html_bytes": len(rendered.html.encode("utf-8"))}
-        result.stats["brief"] = stats
-        if len(days) > 1:
-            result.stats.setdefault("briefs", []).append(stats)
-        if emailing:
-            with _signals_deferred():
-                result.stats["sent"] += send_pending(config, d)
+    try:
+        for d in days:
+            rendered = make_brief(config, d)
+            stats = {"date": d.isoformat(), "subject": rendered.subject,
+                     "html_bytes": len(rendered.html.encode("utf-8"))}
+            result.stats["brief"] = stats
+            if len(days) > 1:
+                result.stats.setdefault("briefs", []).append(stats)
+            if chatting:
+                from reports.notify.deliver import announce_brief
+
+                announce_brief(config, rendered.brief)
+            if emailing:
+                with _signals_deferred():
+                    result.stats["sent"] += send_pending(config, d)
+    finally:
+        if chatting:
+            _deliver_chats(config, days[-1], result)
+
+
+def _deliver_chats(config: Config, day: Date, result: RunResult) -> None:
+    """Deliver what chat channels are owed; a failed channel makes the run partial, never more."""
+    from reports.notify.deliver import deliver_now
+
+    with _signals_deferred():
+        report = deliver_now(config, day)
+    result.stats["chat"] = {"sent": [f"{c}:{k}:{key}" for c, k, key in report.sent],
+                            "failed": sorted(report.failed)}
+    for channel, why in report.failed.items():
+        result.messages.append(f"channel {channel} failed: {why} (retried by the next run)")
+    if report.failed and result.exit_code == EXIT_OK:
+        result.exit_code = EXIT_PARTIAL
 
 
 class Terminated(BaseException):

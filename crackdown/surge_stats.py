@@ -37,12 +37,19 @@ class SurgeTest:
 
 
 def surge_test(today: int, baseline_counts: list[int], min_count: int = 3,
-               p_value: float = 0.01) -> SurgeTest:
-    """Test `today`'s count against the per-day counts of the baseline window before it."""
+               p_value: float = 0.01, day_fraction: float = 1.0) -> SurgeTest:
+    """Test `today`'s count against the per-day counts of the baseline window before it.
+
+    `day_fraction` (0–1] tests a day so far (`crackdown watch`): the count of the first hours is
+    compared with the baseline's daily rate times the fraction of the day elapsed, so
+    expected = (baseline posts + 0.5) / baseline days × fraction. `baseline_mean` and `ratio`
+    are then per the same part of a day.
+    """
+    fraction = min(max(day_fraction, 1e-3), 1.0)
     days = max(len(baseline_counts), 1)
-    mean = sum(baseline_counts) / days
-    rate = (sum(baseline_counts) + 0.5) / days
+    mean = sum(baseline_counts) / days * fraction
+    rate = (sum(baseline_counts) + 0.5) / days * fraction
     p = poisson_tail(today, rate)
-    ratio = today / max(mean, 1.0 / days)
+    ratio = today / max(mean, fraction / days)
     return SurgeTest(today, round(mean, 3), round(ratio, 1), p,
                      today >= min_count and p < p_value)

@@ -16,6 +16,7 @@ from crackdown.config import BriefConfig, TopicConfig
 from crackdown.surge_stats import SurgeTest, surge_test
 from reports.excerpt import excerpt
 from reports.health import health_problems
+from reports.i18n import format_date, list_separator, localized_topics, market_label, tr
 from reports.stories import group_posts
 
 TIER_RANK = {"official": 3, "media": 2, "community": 1}
@@ -92,21 +93,21 @@ class Brief:
     markets_seen: list[str] = field(default_factory=list)    # marketplaces named today
     unmatched_posts: int = 0            # filtered brief: posts naming no marketplace, left out
     events: list = field(default_factory=list)  # event cards (reports/event_cards.py), set by daily
+    language: str = "en"                # "en" | "zh" (reports/i18n.py)
 
     @property
     def subject(self) -> str:
+        lang = self.language
+        date = format_date(self.date, lang)
         if self.surges:
             lead = self.surges[0]
-            where = (f" on {', '.join(market_label(m) for m in lead.top_marketplaces)}"
-                     if lead.top_marketplaces else "")
-            return (f"Crackdown {self.date}: {lead.topic_name} surge{where} "
-                    f"({lead.count} posts, {times(lead.test.ratio)}× usual)")
-        return f"Crackdown {self.date}: {self.enforcement_posts} enforcement posts, no surge"
-
-
-def market_label(m: str | None) -> str:
-    return {"tiktok_shop": "TikTok Shop", "ebay": "eBay", "aliexpress": "AliExpress"}.get(
-        m or "", (m or "").title())
+            markets = list_separator(lang).join(market_label(m, lang) for m in lead.top_marketplaces)
+            where = tr(lang, " on %(markets)s", markets=markets) if markets else ""
+            return tr(lang, "Crackdown %(date)s: %(topic)s surge%(where)s (%(count)d posts, "
+                      "%(ratio)s× usual)", date=date, topic=lead.topic_name, where=where,
+                      count=lead.count, ratio=times(lead.test.ratio))
+        return tr(lang, "Crackdown %(date)s: %(count)d enforcement posts, no surge", date=date,
+                  count=self.enforcement_posts)
 
 
 def times(ratio: float) -> str:
@@ -130,13 +131,19 @@ def local_day(iso: str, tz: ZoneInfo) -> str:
     return dt.astimezone(tz).date().isoformat()
 
 
-def build_brief(inputs: BriefInputs, topics: list[TopicConfig], cfg: BriefConfig) -> Brief:
-    """The brief for `inputs.date`.
+def build_brief(inputs: BriefInputs, topics: list[TopicConfig], cfg: BriefConfig,
+                language: str | None = None, day_fraction: float = 1.0) -> Brief:
+    """The brief for `inputs.date`, in `language` (default `cfg.language`).
+
+    `day_fraction` < 1 judges a day so far (`crackdown watch`): each surge test expects only
+    that fraction of a baseline day's posts (crackdown/surge_stats.py).
 
     Marketplace filter (`cfg.marketplaces`): only posts that name one of those marketplaces are
     counted and shown, today and in the baseline, so a surge is judged on the same footing; posts
     naming no marketplace are left out (their number is reported).
     """
+    language = language or cfg.language
+    topics = localized_topics(topics, language)
     tz = ZoneInfo(cfg.timezone)
     today = inputs.date.isoformat()
     days = [(inputs.date - timedelta(days=n)).isoformat() for n in range(cfg.baseline_days, -1, -1)]
@@ -160,7 +167,8 @@ def build_brief(inputs: BriefInputs, topics: list[TopicConfig], cfg: BriefConfig
     for topic in topics:
         topic_posts = [p for p in posts if topic.id in p["topics"]]
         trend = [(d, len(counts[topic.id][d])) for d in days[:-1]] + [(today, len(topic_posts))]
-        surge = _surge_for(topic, None, topic_posts, [c for _, c in trend[:-1]], cfg)
+        surge = _surge_for(topic, None, topic_posts, [c for _, c in trend[:-1]], cfg,
+                           day_fraction)
         if surge:
             surges.append(surge)
         markets = sorted({m for p in topic_posts for m in p["marketplaces"]
@@ -170,7 +178,7 @@ def build_brief(inputs: BriefInputs, topics: list[TopicConfig], cfg: BriefConfig
         for market in markets:
             m_posts = [p for p in topic_posts if market in p["marketplaces"]]
             base = [len(market_counts[(topic.id, market)][d]) for d in days[:-1]]
-            m_surge = _surge_for(topic, market, m_posts, base, m_cfg)
+            m_surge = _surge_for(topic, market, m_posts, base, m_cfg, day_fraction)
             if m_surge and surge is None:  # a topic-wide wave already names its marketplaces
                 surges.append(m_surge)
         # each story once, under its strongest topic; its other topics become labels, in config
@@ -187,7 +195,7 @@ def build_brief(inputs: BriefInputs, topics: list[TopicConfig], cfg: BriefConfig
     enforcement = sum(1 for p in posts if p["topics"])
     seen = sorted({m for p in posts for m in p["marketplaces"]})
     return Brief(today, cfg.timezone, sorted(wanted), len(posts), enforcement, surges, sections,
-                 problems, groups, seen, unmatched)
+                 problems, groups, seen, unmatched, language)
 
 
 def _daily_counts(inputs: BriefInputs, tz: ZoneInfo, wanted: set[str]):
@@ -208,9 +216,9 @@ def _daily_counts(inputs: BriefInputs, tz: ZoneInfo, wanted: set[str]):
 
 
 def _surge_for(topic: TopicConfig, market: str | None, posts: list[dict], baseline: list[int],
-               cfg: BriefConfig) -> Surge | None:
+               cfg: BriefConfig, day_fraction: float = 1.0) -> Surge | None:
     today = len(posts)
-    test = surge_test(today, baseline, cfg.min_surge_count, cfg.surge_p_value)
+    test = surge_test(today, baseline, cfg.min_surge_count, cfg.surge_p_value, day_fraction)
     if not test.is_surge:
         return None
     tiers = sorted({p["tier"] for p in posts}, key=lambda t: -TIER_RANK.get(t, 0))

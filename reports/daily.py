@@ -52,6 +52,18 @@ def load_inputs(db, config: Config, day: Date) -> BriefInputs:
     )
 
 
+def render_brief(config: Config, day: Date, language: str) -> RenderedBrief:
+    """The brief for `day` in `language`, built from the archive without storing anything
+    (the demo's second language)."""
+    db = open_archive(config.archive.path)
+    try:
+        brief = build_brief(load_inputs(db, config, day), list(config.topics), config.brief,
+                            language=language)
+    finally:
+        db.close()
+    return RenderedBrief(brief, brief.subject, render_html(brief), render_text(brief))
+
+
 def make_brief(config: Config, day: Date) -> RenderedBrief:
     """Build, render and store the brief for `day` (stories grouped and saved, and events
     tracked through `day`, on the way)."""

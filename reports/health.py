@@ -31,6 +31,7 @@ def health_problems(health: list[dict], activity: dict[str, dict], day_end: str,
             problems.append({
                 "name": h["name"], "source_id": h["id"], "status": "failing",
                 "since": since or "never succeeded",
+                "failures": failures, "last_ok": since, "error": (h.get("last_error") or "")[:160],
                 "detail": f"failing {failures} run{'s' if failures != 1 else ''}"
                           + (f", last good crawl {since}" if since else ", never succeeded")
                           + (f": {(h.get('last_error') or '')[:160]}" if h.get("last_error") else ""),
@@ -46,7 +47,8 @@ def health_problems(health: list[dict], activity: dict[str, dict], day_end: str,
         if quiet_days > max(SILENT_MIN_DAYS, SILENT_GAP_FACTOR * usual_gap):
             problems.append({
                 "name": h["name"], "source_id": h["id"], "status": "silent",
-                "since": last.date().isoformat(),
+                "since": last.date().isoformat(), "quiet_days": int(quiet_days),
+                "per_day": recent / baseline_days, "recent": recent, "days": baseline_days,
                 "detail": f"no new posts since {last.date().isoformat()} "
                           f"({int(quiet_days)} days; usually {_rate(recent, baseline_days)})",
             })

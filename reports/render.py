@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from reports.brief import Brief, market_label, times
+from reports import i18n
+from reports.brief import Brief, times
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_HTML_BYTES = 100_000   # Gmail clips messages over ~102 KB
@@ -46,15 +48,32 @@ def _clean(value):
     return _INVISIBLE.sub("", value) if isinstance(value, str) else value
 
 
-def _env() -> Environment:
+def pad(text: str, width: int) -> str:
+    """Left-align in a monospace column: Chinese characters take two columns."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
+def _env(lang: str = "en") -> Environment:
+    """The template environment for one language: `_()`/`ngettext()` look up reports/i18n.py's
+    catalogue (newstyle gettext: placeholders are filled, and escaped in the HTML)."""
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                       autoescape=select_autoescape(enabled_extensions=("html.j2",),
                                                   disabled_extensions=("txt.j2",),
                                                   default_for_string=True, default=True),
-                      trim_blocks=True, lstrip_blocks=True, finalize=_clean)
+                      trim_blocks=True, lstrip_blocks=True, finalize=_clean,
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(i18n.gettext(lang), i18n.ngettext(lang), newstyle=True)
     env.filters["safe_url"] = safe_url
-    env.filters["market"] = market_label
+    env.filters["market"] = lambda m: i18n.market_label(m, lang)
+    env.filters["tier"] = lambda t: i18n.tier_label(t, lang)
+    env.filters["day"] = lambda d: i18n.format_date(d, lang)
     env.filters["times"] = times
+    # In the HTML, _() returns Markup, which finalize passes through untouched: feed text given
+    # to _() as a placeholder goes through `| clean` (or a macro, whose output was cleaned).
+    env.filters["clean"] = _clean
+    env.filters["pad"] = pad
+    env.globals.update(sep=i18n.list_separator(lang), html_lang=i18n.HTML_LANG.get(lang, lang))
     return env
 
 
@@ -63,7 +82,7 @@ def render_html(brief: Brief) -> str:
     topic shows fewer stories: the largest per-topic count that fits (binary search)."""
     import css_inline
 
-    template = _env().get_template("brief.html.j2")
+    template = _env(brief.language).get_template("brief.html.j2")
 
     def render(max_items: int) -> str:
         return css_inline.inline(template.render(brief=brief, max_items=max_items))
@@ -84,4 +103,4 @@ def render_html(brief: Brief) -> str:
 
 
 def render_text(brief: Brief) -> str:
-    return _env().get_template("brief.txt.j2").render(brief=brief)
+    return _env(brief.language).get_template("brief.txt.j2").render(brief=brief)

@@ -124,3 +124,13 @@ def test_brief_leads_with_event_cards_and_the_backtest_tells_the_story(demo_out)
     assert "Verification wave / amazon" in backtest and "Funds withheld / ebay" in backtest
     db = sqlite3.connect(demo_out / "archive.db")
     assert db.execute("SELECT COUNT(*) FROM events WHERE start_day <= '2021-05-13'").fetchone()[0] >= 3
+
+
+def test_demo_writes_the_brief_in_chinese_too(demo_run):
+    out, result = demo_run
+    html = (out / "brief.zh.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in html and "2021年5月13日" in html
+    assert "刷单测评打击" in html and "Review manipulation crackdown" not in html
+    assert len(html.encode("utf-8")) < 102 * 1024
+    assert "brief.zh.html" in result.stderr
+

@@ -255,6 +255,47 @@ def _posts_fts_text_updates_only(db: Database) -> None:
     END""")
 
 
+@migrations(name="1300_notifications")
+def _notifications(db: Database) -> None:
+    # Chat notifications (crackdown/archive/notifications.py): what was announced (a wave start,
+    # a day's brief), its delivery per channel (retried by the next run until sent), and the
+    # waves alerted, so that `watch` alerts once per topic × marketplace per day. No secrets:
+    # channels are named by their config id.
+    db.execute("""
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            date TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            data TEXT NOT NULL,
+            UNIQUE (kind, key)
+        )""")
+    db.execute("""
+        CREATE TABLE notification_deliveries (
+            notification_id INTEGER NOT NULL REFERENCES notifications(id) ON DELETE CASCADE,
+            channel TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_attempt_at TEXT,
+            sent_at TEXT,
+            error TEXT,
+            PRIMARY KEY (notification_id, channel)
+        )""")
+    db.execute("""
+        CREATE TABLE wave_alerts (
+            date TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            marketplace TEXT NOT NULL,
+            notification_id INTEGER REFERENCES notifications(id) ON DELETE SET NULL,
+            detected_at TEXT NOT NULL,
+            posts INTEGER NOT NULL,
+            expected REAL NOT NULL,
+            p_value REAL NOT NULL,
+            PRIMARY KEY (date, topic, marketplace)
+        )""")
+
+
 @migrations(name="1500_source_empty_runs")
 def _source_empty_runs(db: Database) -> None:
     # A source whose list loads but yields nothing, run after run, has usually changed layout or

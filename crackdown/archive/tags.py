@@ -96,3 +96,10 @@ def corrected_posts(db: Database) -> list[dict]:
             out.append({"id": f"post-{post_id}", "post_id": post_id, "title": row[0], "text": row[1],
                         "lang": row[2], "labels": sorted(topics)})
     return out
+
+
+def has_unclassified(db: Database) -> bool:
+    """Is any post without a classification by any model? (`watch` skips loading the model when
+    nothing is.)"""
+    return bool(db.execute("SELECT EXISTS (SELECT 1 FROM posts p WHERE NOT EXISTS "
+                           "(SELECT 1 FROM classifications c WHERE c.post_id = p.id))").fetchone()[0])
