@@ -85,8 +85,11 @@ def enforcement_items(base: str, prefix: str, count: int) -> list[str]:
             for i in range(count)]
 
 
+# Peak RSS is read from /proc/self/status (VmHWM, this process's own memory) rather than
+# getrusage's ru_maxrss, which Linux carries across fork and exec: a child of a pytest process that
+# has loaded models would report the parent's peak, not its own.
 _MEASURE = """
-import resource, sys
+import re, sys
 from crackdown.cli import cli
 code = 0
 try:
@@ -94,7 +97,9 @@ try:
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
 finally:
-    print(f"MAXRSS_KB {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}", file=sys.stderr)
+    with open("/proc/self/status") as status:
+        peak_kb = re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1)
+    print(f"MAXRSS_KB {peak_kb}", file=sys.stderr)
 sys.exit(code)
 """
 
