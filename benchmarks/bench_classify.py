@@ -123,16 +123,17 @@ def realistic_day(n: int = 1000) -> list[dict]:
 STORE_AND_CLASSIFY = """
     from crackdown.archive import open_archive, posts, sources
     from classify.stage import classify_archive
-    items = json.loads((Path(config.archive.path).parent / FILE).read_text())
+    name = FILE
+    items = json.loads((Path(config.archive.path).parent / name).read_text())
     db = open_archive(config.archive.path)
     sources.sync_sources(db, config.sources)
     with db.atomic():
         for i, item in enumerate(items):
-            posts.save_post(db, {"url": f"http://127.0.0.1/{FILE}/{i}", "source_id": "bench",
+            posts.save_post(db, {"url": f"http://127.0.0.1/{name}/{i}", "source_id": "bench",
                                  "title": item["title"], "body": item["body"],
                                  "lang": item.get("lang", "en"),
                                  "fetched_at": "2021-05-13T00:00:00+00:00",
-                                 "content_hash": f"{FILE}{i}"})
+                                 "content_hash": f"{name}{i}"})
     db.close()
     t = time.perf_counter(); report = classify_archive(config)
     classify_s = time.perf_counter() - t

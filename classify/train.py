@@ -119,7 +119,7 @@ def _fit_binary(x, y, weights, c: float):
 
 
 def _oof_probs(x, y, weights, c: float, folds: int = 5) -> np.ndarray:
-    """Out-of-fold probabilities, for thresholds where dev is too thin."""
+    """Out-of-fold probabilities: with the dev split, they choose the thresholds."""
     from sklearn.model_selection import StratifiedKFold
 
     probs = np.zeros(len(y))
@@ -203,24 +203,25 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
     w = np.array([float(e.get("weight", 1.0)) for e in train_rows])
     lex = lexicon.matrix([p[0] for p in prepared], [p[1] for p in prepared])
 
+    # 1. The English route: the examples it reads — English ones (every one with a multilingual
+    #    main encoder; every non-Chinese one without a multilingual route) — each as its title and
+    #    first body window, as a short post is at prediction time.
+    if multilingual:
+        en_rows = np.ones(len(prepared), dtype=bool)
+    elif ml_cached is not None:
+        en_rows = np.array([p[2] == "en" for p in prepared], dtype=bool)
+    else:
+        en_rows = np.array([not is_chinese(p[2]) for p in prepared], dtype=bool)
+    idx = np.where(en_rows)[0]
+    emb = cached.encode([window_texts(prepared[i][0], prepared[i][1], 1)[0] for i in idx])
+    en_oof = _oof_blended(emb, y[idx], w[idx], lex[idx], EMBEDDING_C)
     model = TopicModel(version=version, topics=topics, encoder_name=config.classify.model,
-                       max_seq_length=config.classify.max_seq_length, en=Head(
-                           np.zeros((len(topics), 384)), np.full(len(topics), -10.0),
-                           np.full(len(topics), 0.5)),
+                       max_seq_length=config.classify.max_seq_length,
+                       en=_heads(emb, y[idx], w[idx], EMBEDDING_C),
                        lexicon_topics=list(config.topics), multilingual=multilingual,
                        max_windows=config.classify.max_windows,
                        cascade_margin=config.classify.cascade_margin if ml_cached else 0.0,
                        ml_encoder_name=config.classify.multilingual if ml_cached else "")
-
-    # 1. The English route: English examples (every example with a multilingual main encoder),
-    #    each read as its title and first body window, as a short post is at prediction time.
-    en_rows = np.array([multilingual or p[2] == "en" for p in prepared], dtype=bool)
-    if ml_cached is None and not multilingual:
-        en_rows = np.array([not is_chinese(p[2]) for p in prepared], dtype=bool)
-    idx = np.where(en_rows)[0]
-    emb = cached.encode([window_texts(prepared[i][0], prepared[i][1], 1)[0] for i in idx])
-    model.en = _heads(emb, y[idx], w[idx], EMBEDDING_C)
-    en_oof = _oof_blended(emb, y[idx], w[idx], lex[idx], EMBEDDING_C)
 
     # 2. The multilingual route: every example, every language.
     ml_oof = None

@@ -195,7 +195,7 @@ def build_brief(inputs: BriefInputs, topics: list[TopicConfig], cfg: BriefConfig
     enforcement = sum(1 for p in posts if p["topics"])
     seen = sorted({m for p in posts for m in p["marketplaces"]})
     return Brief(today, cfg.timezone, sorted(wanted), len(posts), enforcement, surges, sections,
-                 problems, groups, seen, unmatched, language)
+                 problems, groups, seen, unmatched, language=language)
 
 
 def _daily_counts(inputs: BriefInputs, tz: ZoneInfo, wanted: set[str]):

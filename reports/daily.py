@@ -17,6 +17,7 @@ from reports.brief import Brief, BriefInputs, build_brief, day_bounds
 from reports.event_cards import EventCard, event_cards, label_stories
 from reports.event_tracking import update_events
 from reports.events import episode_from_row
+from reports.i18n import localized_topics
 from reports.render import render_html, render_text
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,9 @@ def render_brief(config: Config, day: Date, language: str) -> RenderedBrief:
     try:
         brief = build_brief(load_inputs(db, config, day), list(config.topics), config.brief,
                             language=language)
+        # the events as tracked so far (make_brief tracks them; this only reads)
+        brief.events = load_cards(db, config, day, language)
+        label_stories(brief.sections, brief.events)
     finally:
         db.close()
     return RenderedBrief(brief, brief.subject, render_html(brief), render_text(brief))
@@ -73,7 +77,7 @@ def make_brief(config: Config, day: Date) -> RenderedBrief:
         with db.atomic():
             save_stories(db, brief.stories)
             update_events(db, config, day)
-            brief.events = load_cards(db, config, day)
+            brief.events = load_cards(db, config, day, brief.language)
             label_stories(brief.sections, brief.events)
             rendered = RenderedBrief(brief, brief.subject, render_html(brief), render_text(brief))
             runs.save_brief(db, brief.date, rendered.subject, rendered.html, rendered.text)
@@ -82,10 +86,12 @@ def make_brief(config: Config, day: Date) -> RenderedBrief:
         db.close()
 
 
-def load_cards(db, config: Config, day: Date) -> list[EventCard]:
+def load_cards(db, config: Config, day: Date, language: str | None = None) -> list[EventCard]:
     """The event cards of the brief for `day`: events under way that day, and those that ended
-    since the previous brief (or the day before, when there is none)."""
+    since the previous brief (or the day before, when there is none). Topic names in
+    `language` (default `[brief] language`)."""
     since = event_rows.previous_brief_date(db, day.isoformat()) or (day - timedelta(days=1)).isoformat()
     rows = event_rows.events_around(db, day.isoformat(), since)
     episodes = [episode_from_row(row) for row in rows]
-    return event_cards(episodes, day.isoformat(), since, {t.id: t.name for t in config.topics})
+    topics = localized_topics(config.topics, language or config.brief.language)
+    return event_cards(episodes, day.isoformat(), since, {t.id: t.name for t in topics})

@@ -54,6 +54,34 @@ ZH: dict[str, str] = {
         "由 Crackdown 发送。主题由分类器自动标注；如需更正，请运行",
     ".": "。",
 
+    # --- event cards and story events (_event_cards.*.j2, _story_event.*.j2) ------------------
+    "Events under way": "进行中的事件",
+    "EVENTS UNDER WAY": "进行中的事件",
+    "%(topic)s — %(market)s": "%(topic)s·%(market)s",
+    "%(topic)s - %(market)s": "%(topic)s·%(market)s",
+    "day %(num)d": "第 %(num)d 天",
+    "%(posts)s from %(sources)s": "%(posts)s，来自 %(sources)s",
+    "%(num)d posts": "%(num)d 篇",
+    " (official since %(date)s)": "（自 %(date)s 起有官方消息）",
+    "named: %(names)s": "涉及：%(names)s",
+    "rising": "上升中",
+    "peak": "高峰",
+    "fading": "回落中",
+    "over": "已结束",
+    "per day: %(counts)s": "每日帖数：%(counts)s",
+    "First post %(date)s: %(post)s (%(source)s, %(tier)s); flagged %(flagged)s":
+        "首帖 %(date)s：%(post)s（%(source)s，%(tier)s）；于 %(flagged)s 判定为激增",
+    "first post %(date)s (%(source)s, %(tier)s); flagged %(flagged)s":
+        "首帖 %(date)s（%(source)s，%(tier)s）；于 %(flagged)s 判定为激增",
+    "%(num)d more under way:": "另有 %(num)d 个事件进行中：",
+    "Over: %(event)s, %(start)s to %(end)s (%(active)s, %(coverage)s, peak %(peak)d/day)":
+        "已结束：%(event)s，%(start)s至%(end)s（%(active)s，%(coverage)s，峰值每天 %(peak)d 篇）",
+    "%(num)d active days": "活跃 %(num)d 天",
+    "Bars: posts per day since the first post; the last %(days)d at most; light = before the "
+    "flag, red = today.":
+        "柱状图：自首帖起每天的帖数，最多显示最近 %(days)d 天；浅色为判定激增之前，红色为今天。",
+    "Part of the event: %(event)s, day %(num)d": "所属事件：%(event)s，第 %(num)d 天",
+
     # --- chat messages (reports/notify/messages.py) ------------------------------------------
     "Wave starting: %(topic)s%(where)s": "激增开始：%(topic)s%(where)s",
     "%(count)d posts today so far (by %(time)s %(tz)s); about %(expected)s expected by now":

@@ -9,7 +9,8 @@ import re
 import shutil
 import struct
 import subprocess
-from datetime import date, datetime, timezone
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,15 +19,20 @@ import pytest
 from crackdown.config import DEFAULT_TOPICS, BriefConfig
 from reports import i18n
 from reports.brief import BriefInputs, build_brief
+from reports.daily import make_brief, render_brief
+from reports.event_cards import EventCard, label_stories
 from reports.locale_zh import ZH
 from reports.render import MAX_HTML_BYTES, TEMPLATES, _env, render_html, render_text
+from tests.event_samples import D0
+from tests.event_samples import build as build_event_archive
+from tests.event_samples import config as event_config
 from tests.test_render import assert_email_safe
 
 DAY = date(2021, 5, 13)
 # Latin words that may stay in a Chinese brief: the product, brands, the time zone, and the
 # commands shown as code.
 ALLOWED = {"Crackdown", "eBay", "Etsy", "Shopify", "TikTok", "Shop", "Temu", "SHEIN", "UTC"}
-CODE = re.compile(r"crackdown (search --topic [a-z_]+|label POST_ID TOPIC)")
+CODE = re.compile(r"crackdown (search --topic [a-z_]+|label POST_ID TOPIC|events --active)")
 
 
 def zh_post(pid: int, topics: dict, markets: list[str], source: int, hour: int = 9,
@@ -59,6 +65,39 @@ def rich_brief(language: str, marketplaces: tuple[str, ...] = ()):
                          activity=activity, day_end="2021-05-14T00:00:00+00:00")
     cfg = BriefConfig(max_items_per_topic=3, marketplaces=marketplaces)
     return build_brief(inputs, list(DEFAULT_TOPICS), cfg, language=language)
+
+
+def zh_card(n: int, status: str, topic: str = "store_closure", market: str = "amazon",
+            language: str = "zh", **changes) -> EventCard:
+    """An event card as reports/event_cards.py builds it, with Chinese feed text (post title,
+    source and party names stay as written, so only fixed strings can be English)."""
+    names = {t.id: t.name for t in i18n.localized_topics(DEFAULT_TOPICS, language)}
+    bars = [((date(2021, 4, 14) + timedelta(days=i)).isoformat(), i % 7,
+             "runup" if i < 5 else ("today" if i == 39 else "event")) for i in range(40)]
+    first = {"dated_at": "2021-05-02T09:00:00+00:00", "source_name": "卖家论坛1",
+             "tier": "community", "title": "有人收到评论被删的邮件吗", "url": "https://zh1.example/p/9"}
+    card = EventCard(n, topic, names[topic], market, 12, "2021-05-07", 123, 11, status,
+                     ["傲基", "帕拓逊"], bars, 30, "2021-05-11", "2021-05-02", first)
+    return replace(card, **changes)
+
+
+def brief_with_events(language: str, marketplaces: tuple[str, ...] = ()):
+    """rich_brief plus every part of the event cards: seven events under way (each status, one
+    with a single post from a single source, one without parties, official statement or first
+    post; the seventh is "more under way"), two closing lines, and stories naming their event."""
+    brief = rich_brief(language, marketplaces)
+    statuses = ["rising", "peak", "fading", "peak", "fading", "rising", "fading"]
+    live = [zh_card(n, st, language=language) for n, st in enumerate(statuses)]
+    live[1] = replace(live[1], posts=1, sources=1, day_no=1, bars=live[1].bars[-1:])
+    live[2] = zh_card(2, "fading", "review_abuse", "walmart", language, named=[],
+                      official_since=None, first_post=None)
+    ended = [zh_card(90, "over", language=language, closing=True, end_day="2021-05-12",
+                     active_days=6),
+             zh_card(91, "over", "funds_hold", "walmart", language=language, closing=True,
+                     end_day="2021-05-13", active_days=1, posts=1, sources=1)]
+    brief.events = live + ended
+    label_stories(brief.sections, brief.events)
+    return brief
 
 
 class _Text(HTMLParser):
@@ -122,6 +161,69 @@ def test_no_english_fixed_string_left_in_the_chinese_brief(marketplaces):
     # the same check finds the English of the English brief: it can fail
     english = rich_brief("en", marketplaces)
     assert {"Wave", "Source", "health"} <= english_words(html_text(render_html(english)))
+
+
+@pytest.mark.parametrize("marketplaces", [(), ("amazon",)])
+def test_no_english_fixed_string_left_in_the_chinese_event_cards(marketplaces):
+    brief = brief_with_events("zh", marketplaces)
+    assert any(st.event for sec in brief.sections for st in sec.stories)
+    html, text = render_html(brief), render_text(brief)
+    assert english_words(html_text(html)) == set()
+    assert english_words(text) == set()
+    assert_email_safe(html)
+    assert len(html.encode("utf-8")) <= MAX_HTML_BYTES < 102 * 1024
+    for out in (html, text):
+        assert "进行中的事件" in out and "第 12 天" in out and "123 篇，来自 11 个来源" in out
+        assert "（自 2021年5月11日 起有官方消息）" in out and "涉及：傲基、帕拓逊" in out
+        assert "首帖 2021年5月2日" in out and "于 2021年5月7日 判定为激增" in out
+        assert "另有 1 个事件进行中：" in out and "所属事件：封店与暂停·亚马逊，第 12 天" in out
+        assert ("已结束：封店与暂停·亚马逊，2021年5月7日至2021年5月12日（活跃 6 天，"
+                "123 篇，来自 11 个来源，峰值每天 30 篇）") in out
+        assert all(word in out for word in ("上升中", "高峰", "回落中"))
+    assert "有人收到评论被删的邮件吗" in html and "每日帖数：" in text
+
+
+def test_an_untranslated_event_card_string_is_caught(monkeypatch):
+    """Each card string that has words in it, taken out of the catalogue, shows up as English
+    in the Chinese brief: the check above cannot pass with a card string left untranslated."""
+    env = _env("zh")
+    ids = set()
+    for template in sorted(p.name for p in TEMPLATES.glob("_*event*.j2")):
+        source = env.loader.get_source(env, template)[0]
+        for _, func, message in env.extract_translations(source):
+            if isinstance(message, tuple):
+                message = message[1] if func == "ngettext" else message[0]
+            if re.search(r"[A-Za-z]{2,}", re.sub(r"%\(\w+\)[sd]", "", message)):
+                ids.add(message)
+    assert {"rising", "named: %(names)s", "Part of the event: %(event)s, day %(num)d",
+            "per day: %(counts)s"} <= ids
+    brief = brief_with_events("zh")
+    for message in sorted(ids - {"over"}):   # "over" is the status of a closed event: not shown
+        with monkeypatch.context() as m:
+            m.delitem(ZH, message)
+            shown = english_words(html_text(render_html(brief))) | english_words(render_text(brief))
+        assert shown, f"{message!r} untranslated, yet the Chinese brief has no English in it"
+
+
+def test_chinese_cards_from_the_archive(tmp_path):
+    """make_brief with `[brief] language = "zh"` and the demo's render_brief in Chinese after an
+    English run: the cards, closing lines and story events carry the Chinese topic names."""
+    build_event_archive(tmp_path / "archive.db").close()
+    cfg = event_config(tmp_path / "archive.db")
+    zh_cfg = replace(cfg, brief=replace(cfg.brief, language="zh"))
+    day19, day23 = D0 + timedelta(days=19), D0 + timedelta(days=23)
+    rendered = make_brief(zh_cfg, day19)
+    for out in (rendered.text, render_brief(cfg, day19, "zh").text):
+        cards = out[out.index("进行中的事件"):out.index("\n\n激增\n")]   # up to WAVES
+        assert "* 刷单测评打击·亚马逊 - 第 2 天 - 14 篇，来自 4 个来源 - 涉及：" in cards
+        assert "首帖 2021年3月16日（Seller Forum，社区）；于 2021年3月19日 判定为激增" in cards
+        # feed text (source and party names) is all the English the cards may hold
+        assert english_words(cards) <= {"Seller", "Forum", "Press", "Aukey", "Mpow", "Patozon"}
+        assert "所属事件：刷单测评打击·亚马逊，第 2 天" in out
+    assert "Review manipulation" not in rendered.html and "<b>上升中</b>" in rendered.html
+    assert_email_safe(rendered.html)
+    closing = make_brief(zh_cfg, day23).text
+    assert "- 已结束：刷单测评打击·亚马逊，2021年3月19日至2021年3月24日（活跃 3 天，" in closing
 
 
 def test_titles_stay_as_written_and_topics_use_their_chinese_names():
@@ -190,7 +292,7 @@ def test_chinese_brief_at_375px_with_a_cjk_font(tmp_path):
                     "CI runs this check")
     import html as html_lib
 
-    brief_html = render_html(rich_brief("zh"))
+    brief_html = render_html(brief_with_events("zh"))
     page = tmp_path / "phone.html"
     page.write_text(WRAPPER % html_lib.escape(brief_html, quote=True), encoding="utf-8")
     flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",

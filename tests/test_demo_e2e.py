@@ -131,6 +131,10 @@ def test_demo_writes_the_brief_in_chinese_too(demo_run):
     html = (out / "brief.zh.html").read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in html and "2021年5月13日" in html
     assert "刷单测评打击" in html and "Review manipulation crackdown" not in html
+    # the event cards too, in Chinese (the demo renders this brief after the English run)
+    assert "进行中的事件" in html and "<b>刷单测评打击·亚马逊</b> — 第 7 天 —" in html
+    assert "（自 2021年5月13日 起有官方消息）" in html and "于 2021年5月7日 判定为激增" in html
+    assert "所属事件：刷单测评打击·亚马逊，第 7 天" in html and "Part of the event" not in html
     assert len(html.encode("utf-8")) < 102 * 1024
     assert "brief.zh.html" in result.stderr
 
