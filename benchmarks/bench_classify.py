@@ -120,7 +120,7 @@ def realistic_day(n: int = 1000) -> list[dict]:
     return out
 
 
-STORE_AND_CLASSIFY = """
+STORE_AND_CLASSIFY = textwrap.dedent("""
     from crackdown.archive import open_archive, posts, sources
     from classify.stage import classify_archive
     name = FILE
@@ -138,7 +138,7 @@ STORE_AND_CLASSIFY = """
     t = time.perf_counter(); report = classify_archive(config)
     classify_s = time.perf_counter() - t
     rss_classify = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-"""
+""")
 
 
 def main() -> None:
@@ -162,7 +162,7 @@ def main() -> None:
             """, tmp)
         print(f"train (incl. one-time int8 export): {time.perf_counter() - started:.1f} s, "
               f"backend {first['backend']}")
-        speed = run_child(STORE_AND_CLASSIFY.replace("FILE", '"english.json"') + """
+        speed = run_child(STORE_AND_CLASSIFY.replace("FILE", '"english.json"') + textwrap.dedent("""
             from sentence_transformers import SentenceTransformer
             from classify.encoder import resolve_model
             st = SentenceTransformer(resolve_model(config.classify.model), device="cpu")
@@ -173,7 +173,7 @@ def main() -> None:
             encode_s = time.perf_counter() - t
             print(json.dumps({"n": report.classified, "classify_s": classify_s, "encode_s": encode_s,
                               "rss_classify_mb": rss_classify}))
-            """, tmp)
+            """), tmp)
         n = speed["n"]
         print(f"classify {n} English posts of ~120 words: {speed['classify_s']:.1f} s = "
               f"{n / speed['classify_s']:.0f} posts/s (target >= 150; peak RSS "
@@ -181,10 +181,10 @@ def main() -> None:
         print(f"bare SentenceTransformer.encode, same texts, same process: {speed['encode_s']:.1f} s = "
               f"{n / speed['encode_s']:.0f} posts/s; ratio {speed['encode_s'] / speed['classify_s']:.1f}x "
               f"(target >= 2.5x)")
-        day = run_child(STORE_AND_CLASSIFY.replace("FILE", '"day.json"') + """
+        day = run_child(STORE_AND_CLASSIFY.replace("FILE", '"day.json"') + textwrap.dedent("""
             print(json.dumps({"n": report.classified, "classify_s": classify_s,
                               "rss_classify_mb": rss_classify}))
-            """, tmp)
+            """), tmp)
         print(f"realistic day of {day['n']} posts (75% en, 15% zh, 10% other; 120-600 words): "
               f"{day['classify_s']:.1f} s wall (target < 60), peak RSS {day['rss_classify_mb']:.0f} MB "
               f"(target < 1536)")
