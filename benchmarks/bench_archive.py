@@ -185,12 +185,17 @@ def timed(fn, repeat: int = 5) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def archive_arguments(doc: str, default_path: Path) -> argparse.Namespace:
+    """--posts, --path and --reuse, shared by the benchmarks that run on this archive."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--posts", type=int, default=1_000_000)
-    parser.add_argument("--path", type=Path, default=Path("/tmp/crackdown-bench/archive.db"))
+    parser.add_argument("--path", type=Path, default=default_path)
     parser.add_argument("--reuse", action="store_true", help="Keep an existing generated file.")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def generated_archive(args: argparse.Namespace) -> Path:
+    """The archive at --path, generated anew unless --reuse finds one."""
     path: Path = args.path
     path.parent.mkdir(parents=True, exist_ok=True)
     if not (args.reuse and path.exists()):
@@ -198,6 +203,12 @@ def main() -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         print(f"generating {args.posts:,} posts into {path}")
         print(f"generated in {generate(path, args.posts):.0f} s")
+    return path
+
+
+def main() -> None:
+    args = archive_arguments(__doc__, Path("/tmp/crackdown-bench/archive.db"))
+    path = generated_archive(args)
     db = open_archive(path)
     posts = db.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
     size = path.stat().st_size

@@ -13,7 +13,6 @@ besides the ones chance makes. Tracking state is reset on every run, so the figu
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import statistics
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.bench_archive import DAYS, START, generate  # noqa: E402
+from benchmarks.bench_archive import DAYS, START, archive_arguments, generated_archive  # noqa: E402
 from crackdown.archive import open_archive, posts, tags  # noqa: E402
 from crackdown.config import ArchiveConfig, Config  # noqa: E402
 from crackdown.config_events import EventsConfig  # noqa: E402
@@ -70,18 +69,8 @@ def reset_tracking(db) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=1_000_000)
-    parser.add_argument("--path", type=Path, default=Path("/tmp/crackdown-bench-events/archive.db"))
-    parser.add_argument("--reuse", action="store_true", help="Keep an existing generated file.")
-    args = parser.parse_args()
-    path: Path = args.path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not (args.reuse and path.exists()):
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        print(f"generating {args.posts:,} posts into {path}")
-        print(f"generated in {generate(path, args.posts):.0f} s")
+    args = archive_arguments(__doc__, Path("/tmp/crackdown-bench-events/archive.db"))
+    path = generated_archive(args)
     config = Config(path=path.parent / "config.toml", archive=ArchiveConfig(path=path),
                     events=EventsConfig(known_names=("Aukey|傲基", "Mpow", "RAVPower", "FTC")))
     db = open_archive(path)
