@@ -160,15 +160,7 @@ class TopicModel:
 
         scores = (1 - LEXICON_WEIGHT) * probs + LEXICON_WEIGHT * lex
         if en_idx and route is None and self.ml is not None and self.cascade_margin > 0:
-            undecided = [i for i in en_idx
-                         if (np.abs(scores[i] - self.en.thresholds) < self.cascade_margin).any()]
-            if undecided:
-                second = self.ml.probs(ml_encoder.encode([multilingual_text(*cleaned[i])
-                                                          for i in undecided]))
-                scores[undecided] = (scores[undecided]
-                                     + (1 - LEXICON_WEIGHT) * second + LEXICON_WEIGHT * lex[undecided]) / 2
-                for i in undecided:
-                    routes[i] = "en+ml"
+            self._second_opinion(en_idx, cleaned, scores, lex, routes, ml_encoder)
         out = []
         for i, way in enumerate(routes):
             thresholds = self.thresholds(way)
@@ -176,6 +168,19 @@ class TopicModel:
             out.append(Prediction(labels, {t: float(scores[i, j]) for j, t in enumerate(self.topics)},
                                   METHODS[way], detected[i], vectors.get(i)))
         return out
+
+    def _second_opinion(self, en_idx: list[int], cleaned: list[tuple[str, str]], scores: np.ndarray,
+                        lex: np.ndarray, routes: list[str], ml_encoder) -> None:
+        """English posts within cascade_margin of a threshold: average in the multilingual route."""
+        undecided = [i for i in en_idx
+                     if (np.abs(scores[i] - self.en.thresholds) < self.cascade_margin).any()]
+        if not undecided:
+            return
+        second = self.ml.probs(ml_encoder.encode([multilingual_text(*cleaned[i]) for i in undecided]))
+        scores[undecided] = (scores[undecided]
+                             + (1 - LEXICON_WEIGHT) * second + LEXICON_WEIGHT * lex[undecided]) / 2
+        for i in undecided:
+            routes[i] = "en+ml"
 
     def thresholds(self, route: str) -> np.ndarray:
         if route == "en+ml":
