@@ -25,6 +25,7 @@ from crackdown.cli_support import (
     EXIT_PARTIAL,
     EXIT_USAGE,
     State,
+    exit_with,
     fail,
     parse_date,
 )
@@ -147,11 +148,7 @@ def run(state: State, day: str | None, no_send: bool) -> None:
                            log_level=state.scrapy_log_level)
     except LockHeld as exc:
         fail(str(exc), EXIT_LOCKED)
-    # Through logging, not echo: the same lines reach stderr (cron's mail) and --log-file.
-    for message in result.messages:
-        log.log(logging.ERROR if result.exit_code >= EXIT_FAILED else logging.WARNING, "%s", message)
-    log.info("run finished with exit code %d: %s", result.exit_code, result.stats)
-    sys.exit(result.exit_code)
+    exit_with(result, "run")
 
 
 @cli.command()

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import click
 
-from crackdown.cli_support import EXIT_FAILED, EXIT_LOCKED, EXIT_OK, EXIT_USAGE, State, fail
+from crackdown.cli_support import EXIT_LOCKED, EXIT_OK, EXIT_USAGE, State, exit_with, fail
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +52,7 @@ def watch(state: State, now: str | None, no_crawl: bool) -> None:
                            log_level=state.scrapy_log_level)
     except LockHeld as exc:
         fail(str(exc), EXIT_LOCKED)
-    for message in result.messages:
-        log.log(logging.ERROR if result.exit_code >= EXIT_FAILED else logging.WARNING, "%s", message)
-    log.info("watch finished with exit code %d: %s", result.exit_code, result.stats)
-    sys.exit(result.exit_code)
+    exit_with(result, "watch")
 
 
 @click.group()

@@ -4,6 +4,7 @@ stays fast."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from datetime import date as Date
 from typing import NoReturn
@@ -51,3 +52,14 @@ def parse_date(value: str | None, option: str) -> Date | None:
 def fail(message: str, code: int = EXIT_FAILED) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+def exit_with(result, command: str) -> NoReturn:
+    """Log a run's messages and stats, then exit with its code (`run`, `watch`).
+
+    Through logging, not echo: the same lines reach stderr (cron's mail) and --log-file."""
+    log = logging.getLogger("crackdown.cli")
+    for message in result.messages:
+        log.log(logging.ERROR if result.exit_code >= EXIT_FAILED else logging.WARNING, "%s", message)
+    log.info("%s finished with exit code %d: %s", command, result.exit_code, result.stats)
+    sys.exit(result.exit_code)
