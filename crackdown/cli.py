@@ -110,12 +110,15 @@ for _command in cli_archive.COMMANDS + cli_events.COMMANDS + cli_notify.COMMANDS
 def demo(state: State, out: str) -> None:
     """Run the whole pipeline offline against the bundled May 2021 demo site."""
     from crackdown.config import DEFAULT_TOPICS
-    from crackdown.demo import run_demo
+    from crackdown.demo import DemoFolderInUse, run_demo
 
     topics = DEFAULT_TOPICS
     if resolve_config_path(state.config_path).exists():
         topics = state.config.topics   # the shipped config's topics carry the keyword lexicon
-    result, files = run_demo(Path(out), topics, state.scrapy_log_level)
+    try:
+        result, files = run_demo(Path(out), topics, state.scrapy_log_level)
+    except DemoFolderInUse as exc:
+        raise click.UsageError(str(exc)) from exc
     for message in result.messages:
         click.echo(message, err=True)
     folder = files.archive.parent.resolve()

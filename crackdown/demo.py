@@ -62,11 +62,36 @@ class DemoFiles:
     html_zh: Path | None = None   # the same brief in Chinese
 
 
+class DemoFolderInUse(Exception):
+    """The output folder holds an archive that the demo did not make; the message says what to do."""
+
+
+def clear_previous_demo(archive: Path) -> None:
+    """A replay starts from an empty archive: the demo server's port changes between runs, so the
+    same posts would come back under new URLs and every count would double. Only an archive whose
+    runs were all demos is removed; any other is left alone and refused."""
+    import sqlite3
+
+    if not archive.exists():
+        return
+    try:
+        with sqlite3.connect(f"file:{archive}?mode=ro", uri=True) as conn:
+            commands = {c for (c,) in conn.execute("SELECT DISTINCT command FROM runs")}
+    except sqlite3.Error as exc:
+        raise DemoFolderInUse(f"{archive} is not a demo archive ({exc}); choose another --out") from exc
+    if commands - {"demo"}:
+        raise DemoFolderInUse(f"{archive} holds runs of {sorted(commands - {'demo'})}, not only "
+                              "demos; choose another --out (the demo starts from an empty archive)")
+    for suffix in ("", "-wal", "-shm"):
+        archive.with_name(archive.name + suffix).unlink(missing_ok=True)
+
+
 def run_demo(out: Path, topics=DEFAULT_TOPICS, log_level: str = "WARNING") -> tuple[RunResult, DemoFiles]:
     from crackdown.archive.datasette import write_metadata
     from crawlers.demo_site.site import DemoServer
 
     out.mkdir(parents=True, exist_ok=True)
+    clear_previous_demo(out / "archive.db")
     with DemoServer() as server:
         config = demo_config(out, server.base, topics)
         result = _run_stages(config, DEMO_DATE, send=False, command="demo", log_level=log_level)

@@ -138,3 +138,32 @@ def test_demo_writes_the_brief_in_chinese_too(demo_run):
     assert len(html.encode("utf-8")) < 102 * 1024
     assert "brief.zh.html" in result.stderr
 
+
+
+def test_a_second_demo_starts_from_an_empty_archive_and_never_touches_another(tmp_path):
+    """The demo server's port changes between runs: a replay into the same folder would otherwise
+    store every post again under new URLs and double the brief's counts."""
+    from crackdown.archive import open_archive, runs
+    from crackdown.demo import DemoFolderInUse, clear_previous_demo
+
+    previous = tmp_path / "demo" / "archive.db"
+    previous.parent.mkdir()
+    db = open_archive(previous)
+    runs.start_run(db, "demo")
+    db.close()
+    clear_previous_demo(previous)
+    assert not previous.exists() and not list(previous.parent.glob("archive.db*"))
+
+    real = tmp_path / "real" / "archive.db"
+    real.parent.mkdir()
+    db = open_archive(real)
+    runs.start_run(db, "demo")
+    runs.start_run(db, "run")
+    db.close()
+    with pytest.raises(DemoFolderInUse, match="choose another --out"):
+        clear_previous_demo(real)
+    assert real.exists()
+    refused = run_cli("demo", "--out", str(real.parent))
+    assert refused.returncode == 2 and "choose another --out" in refused.stderr
+    with sqlite3.connect(real) as conn:
+        assert conn.execute("SELECT count(*) FROM runs").fetchone() == (2,)
