@@ -7,7 +7,8 @@ A post is cleaned of page furniture (`classify.textprep`), its language read fro
   regression per topic on each window, the windows' scores pooled by their maximum (a topic that
   arrives in the third paragraph still counts);
 - `ml` — any other language, when a multilingual encoder is configured: title and body through
-  it (multilingual-e5-small), one logistic regression per topic;
+  it (multilingual-e5-small), one logistic regression per topic; English posts too with
+  `multilingual_english` (they still get their stored vector from the English encoder);
 - `zh` — Chinese without a multilingual encoder: a character n-gram TF-IDF model (the English
   encoder maps most Chinese characters to [UNK]).
 Each route's probabilities are blended with the keyword lexicon; each route has its own per-topic
@@ -27,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from classify.language import detect_language
-from classify.windows import clean_post, window_texts
+from classify.windows import body_windows, clean_post, window_texts
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class Prediction:
     scores: dict[str, float]
     method: str
     lang: str = "en"
-    vector: np.ndarray | None = None   # the English-encoder embedding to store (en route only)
+    vector: np.ndarray | None = None   # the English-encoder embedding to store (English posts)
 
 
 @dataclass
@@ -98,11 +99,14 @@ class TopicModel:
     multilingual: bool = False        # the English-route encoder reads every language
     max_windows: int = 4
     cascade_margin: float = 0.0       # English posts this close to a threshold get a second opinion
+    ml_english: bool = False          # English posts take the multilingual route too
 
     def route(self, lang: str | None) -> str:
         """Which route a post in `lang` (as detected) takes."""
-        if self.multilingual or (lang or "en") == "en":
+        if self.multilingual:
             return "en"
+        if (lang or "en") == "en":
+            return "ml" if self.ml_english and self.ml is not None else "en"
         if self.ml is not None:
             return "ml"
         return "zh" if is_chinese(lang) else "en"
@@ -140,20 +144,29 @@ class TopicModel:
         vectors: dict[int, np.ndarray] = {}
 
         en_idx = [i for i, r in enumerate(routes) if r == "en"]
-        if en_idx:
-            windows = [window_texts(*cleaned[i], max_windows=self.max_windows) for i in en_idx]
+        # English posts on the ml route still need the English encoder's vector, to be stored.
+        read_idx = sorted({*en_idx, *(i for i, lang in enumerate(detected) if lang == "en")})
+        if read_idx:
+            windows = [window_texts(*cleaned[i], max_windows=self.max_windows) for i in read_idx]
             flat = encoder.encode([w for ws in windows for w in ws])
             start = 0
-            for i, ws in zip(en_idx, windows):
+            for i, ws in zip(read_idx, windows):
                 block = flat[start:start + len(ws)]
                 start += len(ws)
-                probs[i] = self.en.probs(block).max(axis=0)
+                if routes[i] == "en":
+                    probs[i] = self.en.probs(block).max(axis=0)
                 mean = block.mean(axis=0)
                 vectors[i] = (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
         ml_idx = [i for i, r in enumerate(routes) if r == "ml"]
         if ml_idx:
-            texts = [multilingual_text(*cleaned[i]) for i in ml_idx]
-            probs[ml_idx] = self.ml.probs(ml_encoder.encode(texts))
+            # The title and body's start, as in training; an English post's later body windows
+            # too (pooled by their maximum, as on the en route).
+            texts = [[multilingual_text(*cleaned[i]),
+                      *(body_windows(cleaned[i][1], max_windows=self.max_windows)[1:]
+                        if detected[i] == "en" else [])] for i in ml_idx]
+            flat = self.ml.probs(ml_encoder.encode([t for ts in texts for t in ts]))
+            ends = np.cumsum([len(ts) for ts in texts])
+            probs[ml_idx] = [flat[end - len(ts):end].max(axis=0) for ts, end in zip(texts, ends)]
         zh_idx = [i for i, r in enumerate(routes) if r == "zh"]
         if zh_idx:
             probs[zh_idx] = self._ngram_probs([ngram_text(*cleaned[i]) for i in zh_idx])
@@ -207,7 +220,7 @@ class TopicModel:
             "version": self.version, "topics": self.topics, "encoder": self.encoder_name,
             "ml_encoder": self.ml_encoder_name, "max_seq_length": self.max_seq_length,
             "multilingual": self.multilingual, "max_windows": self.max_windows,
-            "cascade_margin": self.cascade_margin,
+            "cascade_margin": self.cascade_margin, "ml_english": self.ml_english,
             "thresholds": {route: dict(zip(self.topics, map(float, self.thresholds(route))))
                            for route in ROUTES if route != "ml" or self.ml is not None},
             "metrics": self.metrics,
@@ -225,4 +238,5 @@ class TopicModel:
                    lexicon_topics=lexicon_topics, metrics=meta.get("metrics", {}),
                    multilingual=meta.get("multilingual", False),
                    max_windows=meta.get("max_windows", 4),
-                   cascade_margin=meta.get("cascade_margin", 0.0))
+                   cascade_margin=meta.get("cascade_margin", 0.0),
+                   ml_english=meta.get("ml_english", False))

@@ -40,7 +40,7 @@ from crackdown.config import Config
 
 log = logging.getLogger(__name__)
 
-TRAINER_VERSION = "6"   # bump when training changes in a way that should invalidate cached models
+TRAINER_VERSION = "7"   # bump when training changes in a way that should invalidate cached models
 CORRECTION_WEIGHT = 3.0
 # Inverse regularisation per route, chosen on dev F1: embeddings are dense and few (384),
 # n-gram features sparse and many, so the n-gram heads need a looser penalty.
@@ -61,7 +61,7 @@ def fingerprint(config: Config, examples: list[dict], dev: list[dict], encoder_k
     h.update(config.classify.model.encode())
     h.update(encoder_key.encode())
     c = config.classify
-    h.update(f"{c.max_seq_length}|{c.max_windows}|{c.cascade_margin}".encode())
+    h.update(f"{c.max_seq_length}|{c.max_windows}|{c.cascade_margin}|{c.multilingual_english}".encode())
     for t in config.topics:
         h.update(json.dumps([t.id, *topic_keywords(t)], ensure_ascii=False).encode())
     for ex in [*examples, *dev]:
@@ -221,6 +221,7 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
                        lexicon_topics=list(config.topics), multilingual=multilingual,
                        max_windows=config.classify.max_windows,
                        cascade_margin=config.classify.cascade_margin if ml_cached else 0.0,
+                       ml_english=bool(ml_cached) and config.classify.multilingual_english,
                        ml_encoder_name=config.classify.multilingual if ml_cached else "")
 
     # 2. The multilingual route: every example, every language.

@@ -110,13 +110,17 @@ def test_clear_posts_get_their_topics_in_both_languages(trained):  # noqa: F811
         assert post[3] <= set(pred.labels), (post[0], pred.scores)
         if not post[3]:
             assert pred.labels == [], (post[0], pred.scores)
-    assert [p.method for p in preds] == ["embedding+lexicon"] * 3 + ["multilingual+lexicon"] * 2
+    # English posts are read by the multilingual encoder too (multilingual_english, the default),
+    # and keep the English encoder's vector for `similar` and story grouping.
+    assert [p.method for p in preds] == ["multilingual+lexicon"] * 5
+    assert [p.vector is not None for p in preds] == [True] * 3 + [False] * 2
 
 
 def test_posts_are_routed_by_the_language_of_their_own_text(trained):  # noqa: F811
     _, config, model = trained
     assert _encoder(config).reads_chinese is False and model.multilingual is False
-    assert model.route("en") == "en" and model.route("zh") == "ml" and model.route("de") == "ml"
+    assert model.ml_english and model.route("en") == "ml"
+    assert model.route("zh") == "ml" and model.route("de") == "ml"
     # The source says English; the post is German: the multilingual route reads it.
     german = ("Amazon sperrt Händlerkonten", "Seit Montag sind die Konten von mehreren hundert Händlern "
               "gesperrt, und die Auszahlungen werden zurückgehalten, bis die Prüfung abgeschlossen ist.")
@@ -124,10 +128,40 @@ def test_posts_are_routed_by_the_language_of_their_own_text(trained):  # noqa: F
     preds = model.predict([german[0], english[0]], [german[1], english[1]], ["en", "en"],
                           **_encoders(config))
     assert [p.lang for p in preds] == ["de", "en"]
-    assert [p.method for p in preds] == ["multilingual+lexicon", "embedding+lexicon"]
     assert "store_closure" in preds[0].labels and "store_closure" in preds[1].labels
-    # Only the English route stores an embedding (the English encoder's, for `similar`).
+    # Only English posts store an embedding (the English encoder's, for `similar`).
     assert preds[0].vector is None and preds[1].vector.shape == (384,)
+
+
+def test_english_posts_can_take_the_fast_english_route(trained):  # noqa: F811
+    """multilingual_english = false: English posts go through the English encoder's windows only."""
+    _, config, model = trained
+    post = ("Etsy holds payouts for new shops", "Etsy is placing a reserve on funds of some sellers "
+            "and releasing payouts only after orders are delivered.")
+    model.ml_english = False
+    try:
+        fast = model.predict([post[0]], [post[1]], ["en"], **_encoders(config))[0]
+    finally:
+        model.ml_english = True
+    read_by_both = model.predict([post[0]], [post[1]], ["en"], **_encoders(config))[0]
+    assert fast.method == "embedding+lexicon" and read_by_both.method == "multilingual+lexicon"
+    assert "funds_hold" in fast.labels and "funds_hold" in read_by_both.labels
+    assert fast.scores != read_by_both.scores
+    # The stored vector is the English encoder's either way.
+    assert np.allclose(fast.vector, read_by_both.vector)
+
+
+def test_the_topic_deep_in_a_long_english_post_is_found(trained):  # noqa: F811
+    """An English post's later body windows are read by the multilingual route too."""
+    _, config, model = trained
+    filler = ("Our team spent the quarter reworking packaging, photography and pricing for the "
+              "spring catalogue, and we compared freight quotes from four forwarders. ") * 12
+    late = ("Then, last Tuesday, Amazon suspended our seller account and froze the remaining "
+            "balance; support says the funds stay on hold for 90 days.")
+    short, long_ = model.predict(["Notes from a hard quarter"] * 2, [filler, filler + late],
+                                 ["en", "en"], **_encoders(config))
+    assert "funds_hold" not in short.labels and "store_closure" not in short.labels
+    assert {"funds_hold", "store_closure"} & set(long_.labels), long_.scores
 
 
 def test_config_keywords_equal_the_default_lexicon():
@@ -196,11 +230,12 @@ def test_undecided_english_posts_get_the_multilingual_second_opinion(trained):  
     clear = model.predict([p[0] for p in posts], [p[1] for p in posts], ["en"], **_encoders(config))[0]
     # A margin wider than any distance to a threshold sends every English post for a second opinion.
     model.cascade_margin, saved = 1.0, model.cascade_margin
+    model.ml_english = False   # the cascade is for English posts on the English route
     try:
         both = model.predict([p[0] for p in posts], [p[1] for p in posts], ["en"],
                              **_encoders(config))[0]
     finally:
-        model.cascade_margin = saved
+        model.cascade_margin, model.ml_english = saved, True
     assert both.method == "embedding+multilingual+lexicon"
     assert {"store_closure", "review_abuse"} <= set(both.labels)
     assert both.scores != clear.scores and both.vector is not None
