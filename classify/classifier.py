@@ -59,6 +59,7 @@ class Prediction:
     method: str
     lang: str = "en"
     vector: np.ndarray | None = None   # the English-encoder embedding to store (English posts)
+    ml_vector: np.ndarray | None = None   # the multilingual encoder's, of title and body start
 
 
 @dataclass
@@ -142,6 +143,7 @@ class TopicModel:
         lex = lex[:, [lexicon.topics.index(k) for k in self.topics]]
         probs = np.zeros((len(cleaned), len(self.topics)))
         vectors: dict[int, np.ndarray] = {}
+        ml_vectors: dict[int, np.ndarray] = {}
 
         en_idx = [i for i, r in enumerate(routes) if r == "en"]
         # English posts on the ml route still need the English encoder's vector, to be stored.
@@ -164,9 +166,11 @@ class TopicModel:
             texts = [[multilingual_text(*cleaned[i]),
                       *(body_windows(cleaned[i][1], max_windows=self.max_windows)[1:]
                         if detected[i] == "en" else [])] for i in ml_idx]
-            flat = self.ml.probs(ml_encoder.encode([t for ts in texts for t in ts]))
+            encoded = ml_encoder.encode([t for ts in texts for t in ts])
+            flat = self.ml.probs(encoded)
             ends = np.cumsum([len(ts) for ts in texts])
             probs[ml_idx] = [flat[end - len(ts):end].max(axis=0) for ts, end in zip(texts, ends)]
+            ml_vectors = {i: encoded[end - len(ts)] for i, ts, end in zip(ml_idx, texts, ends)}
         zh_idx = [i for i, r in enumerate(routes) if r == "zh"]
         if zh_idx:
             probs[zh_idx] = self._ngram_probs([ngram_text(*cleaned[i]) for i in zh_idx])
@@ -179,7 +183,7 @@ class TopicModel:
             thresholds = self.thresholds(way)
             labels = [t for j, t in enumerate(self.topics) if scores[i, j] >= thresholds[j]]
             out.append(Prediction(labels, {t: float(scores[i, j]) for j, t in enumerate(self.topics)},
-                                  METHODS[way], detected[i], vectors.get(i)))
+                                  METHODS[way], detected[i], vectors.get(i), ml_vectors.get(i)))
         return out
 
     def _second_opinion(self, en_idx: list[int], cleaned: list[tuple[str, str]], scores: np.ndarray,

@@ -75,6 +75,12 @@ def _classify(config: Config, db, everything: bool) -> ClassifyReport:
             if embedded:
                 tags.save_embeddings(db, [i for i, _ in embedded], np.stack([v for _, v in embedded]),
                                      model.encoder_name)
+            ml_embedded = [(p["id"], pred.ml_vector) for p, pred in zip(batch, predictions)
+                           if pred.ml_vector is not None]
+            if ml_embedded:
+                tags.save_embeddings(db, [i for i, _ in ml_embedded],
+                                     np.stack([v for _, v in ml_embedded]), model.ml_encoder_name,
+                                     table="ml_embeddings")
             for post, pred in zip(batch, predictions):
                 if post["id"] in truth:   # a person's correction outranks the model
                     pred = Prediction(sorted(truth[post["id"]]),

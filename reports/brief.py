@@ -31,6 +31,7 @@ class BriefInputs:
     market_history: list[tuple]               # (dated_at, topic, marketplace, post_id)
     health: list[dict]                        # sources.source_health rows
     vectors: dict = field(default_factory=dict)  # post id → embedding, for story grouping
+    ml_vectors: dict = field(default_factory=dict)  # post id → multilingual embedding (ditto)
     earlier_posts: list[dict] = field(default_factory=list)  # the day before: story continuity
     activity: dict = field(default_factory=dict)  # source id → {"last_post", "recent"}
     day_end: str = ""                         # end of the brief's day (ISO UTC), for silence
@@ -157,7 +158,8 @@ def build_brief(inputs: BriefInputs, topics: list[TopicConfig], cfg: BriefConfig
     counts, market_counts = _daily_counts(inputs, tz, wanted)
 
     today_ids = {p["id"] for p in posts}
-    groups = group_posts(posts + [p for p in inputs.earlier_posts if keep(p)], inputs.vectors)
+    groups = group_posts(posts + [p for p in inputs.earlier_posts if keep(p)], inputs.vectors,
+                         ml_vectors=inputs.ml_vectors)
     groups = [g for g in groups if any(p["id"] in today_ids for p in g)]
     ranked = [_topics_by_strength(g, topics, today_ids) for g in groups]
     names = {t.id: t.name for t in topics}

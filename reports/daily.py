@@ -44,11 +44,14 @@ def load_inputs(db, config: Config, day: Date) -> BriefInputs:
     ids = [p["id"] for p in posts + earlier]
     vectors = {pid: np.frombuffer(blob, dtype=np.float32)
                for pid, blob in queries.embeddings_for(db, ids)}
+    ml_vectors = {pid: np.frombuffer(blob, dtype=np.float32)
+                  for pid, blob in queries.embeddings_for(db, ids, table="ml_embeddings")}
     return BriefInputs(
         date=day, posts=posts,
         history=queries.tagged_dates_between(db, base_start, end),
         market_history=queries.marketplace_dates_between(db, base_start, end),
-        health=sources.source_health(db), vectors=vectors, earlier_posts=earlier,
+        health=sources.source_health(db), vectors=vectors, ml_vectors=ml_vectors,
+        earlier_posts=earlier,
         activity=queries.source_activity(db, base_start, end), day_end=end,
     )
 

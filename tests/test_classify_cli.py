@@ -63,9 +63,11 @@ def test_classify_label_reclassify_keeps_the_correction(trained, tmp_path):  # n
         versions = {v for (v,) in conn.execute("SELECT model_version FROM classifications")}
         markets = set(conn.execute("SELECT post_id, marketplace FROM marketplaces"))
         embedded = {p for (p,) in conn.execute("SELECT post_id FROM embeddings")}
+        ml_embedded = dict(conn.execute("SELECT post_id, dim FROM ml_embeddings"))
     assert versions == {model.version}
     assert {(ids[0], "amazon"), (ids[2], "etsy"), (ids[3], "shopee")} <= markets
-    assert embedded == set(ids[:3])          # the Chinese post takes the n-gram route
+    assert embedded == set(ids[:3])          # the English encoder's vectors: English posts only
+    assert ml_embedded == {i: 384 for i in ids}   # the multilingual one read all four
 
     again = run_cli(*base, "classify")
     assert again.returncode == 0 and "classified 0 posts" in again.stdout

