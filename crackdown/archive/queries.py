@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 from sqlite_utils import Database
 
-# Search lives in its own module; re-exported here for existing callers.
 from crackdown.archive.days import DAY_EXPR
-from crackdown.archive.search import SearchSyntaxError, search  # noqa: F401
+from crackdown.archive.search import SearchSyntaxError, search  # noqa: F401  (re-exported: callers)
+from crackdown.archive.tags import EMBEDDING_TABLES
 
 
 def _dicts(cursor: sqlite3.Cursor) -> list[dict]:
@@ -79,7 +79,7 @@ def _attach_tags_and_marketplaces(db: Database, posts: list[dict]) -> None:
 def embeddings_for(db: Database, post_ids: Sequence[int],
                    table: str = "embeddings") -> list[tuple[int, bytes]]:
     """(post id, float32 vector blob) from `embeddings` (English encoder) or `ml_embeddings`."""
-    if table not in ("embeddings", "ml_embeddings"):
+    if table not in EMBEDDING_TABLES:
         raise ValueError(f"no embedding table {table!r}")
     out: list[tuple[int, bytes]] = []
     ids = list(post_ids)
