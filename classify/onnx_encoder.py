@@ -194,6 +194,17 @@ def _pool(hidden: np.ndarray, mask: np.ndarray, pooling: str, normalise: bool) -
     return vectors.astype(np.float32)
 
 
+def cpu_session(onnx_path: Path):
+    """An onnxruntime CPU session as both encoders run theirs."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.inter_op_num_threads = 1   # intra-op threads default to the physical cores
+    # Idle threads sleep instead of spinning: a daily job shares the machine with others.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+
+
 class OnnxEncoder:
     """Normalised sentence embeddings from an exported int8 graph (no torch)."""
 
@@ -201,16 +212,10 @@ class OnnxEncoder:
 
     def __init__(self, onnx_path: Path, transformer_dir: Path, name: str, max_seq_length: int = 128,
                  pooling: str = "mean", normalise: bool = True, batch_size: int = 16):
-        import onnxruntime as ort
-
         self.name, self.max_seq_length, self.batch_size = name, max_seq_length, batch_size
         self.pooling, self.normalise = pooling, normalise
         self.tokenizer = load_tokenizer(transformer_dir, max_seq_length)
-        options = ort.SessionOptions()
-        options.inter_op_num_threads = 1   # intra-op threads default to the physical cores
-        # Idle threads sleep instead of spinning: a daily job shares the machine with others.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self.session = cpu_session(onnx_path)
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.dim = self.session.get_outputs()[0].shape[-1]
 

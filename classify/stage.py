@@ -70,17 +70,14 @@ def _classify(config: Config, db, everything: bool) -> ClassifyReport:
                                     [p["lang"] for p in batch], encoder=encoder,
                                     ml_encoder=ml_encoder)
         with db.atomic():
-            embedded = [(p["id"], pred.vector) for p, pred in zip(batch, predictions)
-                        if pred.vector is not None]
-            if embedded:
-                tags.save_embeddings(db, [i for i, _ in embedded], np.stack([v for _, v in embedded]),
-                                     model.encoder_name)
-            ml_embedded = [(p["id"], pred.ml_vector) for p, pred in zip(batch, predictions)
-                           if pred.ml_vector is not None]
-            if ml_embedded:
-                tags.save_embeddings(db, [i for i, _ in ml_embedded],
-                                     np.stack([v for _, v in ml_embedded]), model.ml_encoder_name,
-                                     table="ml_embeddings")
+            for attribute, table, encoder_name in (("vector", "embeddings", model.encoder_name),
+                                                   ("ml_vector", "ml_embeddings",
+                                                    model.ml_encoder_name)):
+                embedded = [(p["id"], getattr(pred, attribute)) for p, pred in zip(batch, predictions)
+                            if getattr(pred, attribute) is not None]
+                if embedded:
+                    tags.save_embeddings(db, [i for i, _ in embedded],
+                                         np.stack([v for _, v in embedded]), encoder_name, table)
             for post, pred in zip(batch, predictions):
                 if post["id"] in truth:   # a person's correction outranks the model
                     pred = Prediction(sorted(truth[post["id"]]),
