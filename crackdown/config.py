@@ -95,6 +95,7 @@ class TopicConfig:
     description: str = ""
     keywords_en: tuple[str, ...] = ()
     keywords_zh: tuple[str, ...] = ()
+    keywords_other: tuple[str, ...] = ()   # other languages (German, Spanish, Polish, Japanese...)
     name_zh: str = ""     # the name in the Chinese brief ("" = the default's, else `name`)
 
 

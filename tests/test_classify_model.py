@@ -167,7 +167,7 @@ def test_the_topic_deep_in_a_long_english_post_is_found(trained):  # noqa: F811
 def test_config_keywords_equal_the_default_lexicon():
     """config.toml spells the defaults out so they can be edited; the two must not drift apart."""
     raw = tomllib.loads((REPO / "config.toml").read_text(encoding="utf-8"))
-    configured = {t["id"]: (tuple(t.get("keywords_en", ())), tuple(t.get("keywords_zh", ())))
+    configured = {t["id"]: tuple(tuple(t.get(f"keywords_{lang}", ())) for lang in ("en", "zh", "other"))
                   for t in raw["topics"]}
     assert configured == DEFAULT_KEYWORDS
 
@@ -179,6 +179,31 @@ def test_lexicon_uses_defaults_for_default_topics_without_keywords():
     assert scores["data_leak"] == 0.0
     # A word that only looks like a keyword inside another word does not count.
     assert Lexicon(DEFAULT_TOPICS).scores("Breaching the reserves of patience", "")["data_leak"] == 0.0
+
+
+def test_lexicon_reads_the_other_languages_sellers_write_in():
+    lexicon = Lexicon(DEFAULT_TOPICS)
+    # The title alone is strong evidence; one keyword in the body is half of it.
+    assert lexicon.scores("Konto gesperrt nach Videoanruf", "")["store_closure"] == 1.0
+    italian = lexicon.scores("Aiuto", "Mi hanno bloccato: account sospeso e pagamenti bloccati.")
+    assert italian["store_closure"] == 0.5 and italian["funds_hold"] == 0.5
+    assert lexicon.scores("Wyciek danych sprzedawców", "")["data_leak"] == 1.0
+    assert lexicon.scores("出品停止の通知が来ました", "")["listing_takedown"] == 1.0
+    # A Russian stem matches every case ending: "верификации", "верификацию".
+    russian = lexicon.scores("Новости", "Продавцы проходят верификацию, после верификации ждут.")
+    assert russian["verification"] == 0.5
+    # Ordinary marketplace talk in those languages carries no topic.
+    calm = lexicon.scores("Versandkosten für Händler", "Neue Tarife für den Versand nach Österreich.")
+    assert not any(calm.values())
+
+
+def test_a_topic_with_only_other_language_keywords_uses_them_alone():
+    from crackdown.config import TopicConfig
+
+    topic = TopicConfig("store_closure", "Closures", keywords_other=("compte suspendu",))
+    scores = Lexicon([topic]).scores("Mon compte suspendu", "account suspended")
+    assert scores["store_closure"] == 1.0
+    assert Lexicon([topic]).scores("Account suspended", "")["store_closure"] == 0.0
 
 
 def test_keyword_matching_ignores_case_and_respects_ascii_word_edges():

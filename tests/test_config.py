@@ -29,7 +29,7 @@ def test_shipped_config_is_valid_and_has_real_sources():
     assert {s.tier for s in config.sources} == {"official", "media", "community"}
     assert {s.type for s in config.sources} >= {"feed", "reddit"}
     assert config.topic_ids()[:3] == ["review_abuse", "verification", "store_closure"]
-    assert all(t.keywords_en and t.keywords_zh for t in config.topics)
+    assert all(t.keywords_en and t.keywords_zh and t.keywords_other for t in config.topics)
 
 
 def test_bad_toml_names_the_file(tmp_path):
