@@ -219,7 +219,7 @@ def print_f1(tmp: Path, skip_torch: bool) -> None:
     code = """
         from classify.data_io import DEV_FILE, TEST_FILE, read_jsonl
         from classify.encoder import get_encoder
-        from classify.evaluate import score_predictions
+        from classify.evaluate import macro_interval, score_predictions
         from classify.stage import config_ml_encoder
         from classify.train import load_or_train
         c = config.classify
@@ -230,7 +230,10 @@ def print_f1(tmp: Path, skip_torch: bool) -> None:
         def score(rows):
             out = model.predict([r["title"] for r in rows], [r["text"] for r in rows],
                                 [r.get("lang") for r in rows], encoder=encoder, ml_encoder=ml_encoder)
-            return score_predictions(model.topics, [r["labels"] for r in rows], [p.labels for p in out])
+            truth, labels = [r["labels"] for r in rows], [p.labels for p in out]
+            report = score_predictions(model.topics, truth, labels)
+            report["macro_interval"] = macro_interval(model.topics, truth, labels)
+            return report
         result = {"heldout": model.metrics["heldout"]}
         if ONLY_HELDOUT:
             print(json.dumps(result)); raise SystemExit
@@ -256,8 +259,11 @@ def print_report(label: str, result: dict) -> None:
     for split, report in result.items():
         per_topic = "  ".join(f"{t} {m['precision']:.2f}/{m['recall']:.2f}"
                               for t, m in report["per_topic"].items())
-        print(f"{label} {split} ({report['examples']} posts): macro-F1 {report['macro']['f1']:.3f} "
-              f"P {report['macro']['precision']:.3f} R {report['macro']['recall']:.3f} | P/R {per_topic}")
+        interval = report.get("macro_interval")
+        spread = f" (95% {interval[0]:.3f}–{interval[1]:.3f})" if interval else ""
+        print(f"{label} {split} ({report['examples']} posts): macro-F1 {report['macro']['f1']:.3f}"
+              f"{spread} P {report['macro']['precision']:.3f} R {report['macro']['recall']:.3f} "
+              f"| P/R {per_topic}")
 
 
 if __name__ == "__main__":

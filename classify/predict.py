@@ -8,7 +8,8 @@ from crackdown.config import Config
 
 
 def predict_rows(config: Config, rows: list[dict]) -> list[dict]:
-    """[{"id", "labels", "scores"}] for rows with id, title, text and optional lang."""
+    """[{"id", "lang", "labels", "scores"}] for rows with id, title, text and optional lang
+    (the output's lang is the one read from the post's own text)."""
     from classify.stage import config_encoder, config_ml_encoder, load_model
     from crackdown.archive import open_archive
 
@@ -26,7 +27,7 @@ def predict_rows(config: Config, rows: list[dict]) -> list[dict]:
         chunk = rows[start:start + 256]
         preds = model.predict([r.get("title", "") for r in chunk], [r["text"] for r in chunk],
                               langs[start:start + 256], encoder=encoder, ml_encoder=ml_encoder)
-        out += [{"id": r["id"], "labels": p.labels,
+        out += [{"id": r["id"], "lang": p.lang, "labels": p.labels,
                  "scores": {k: round(v, 4) for k, v in p.scores.items()}}
                 for r, p in zip(chunk, preds)]
     return out

@@ -261,21 +261,25 @@ def predict(state: State, file: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_obj
 def eval_command(state: State, data_file: str, as_json: bool) -> None:
-    """Precision, recall and F1 per topic and macro on labelled JSONL."""
+    """Precision, recall and F1 per topic and macro on labelled JSONL (with a bootstrap interval
+    for macro-F1 and the macro scores per language)."""
     from classify.data_io import DataError, read_jsonl
     from classify.encoder import ModelUnavailable
-    from classify.evaluate import format_table, score_predictions
+    from classify.evaluate import evaluation_report, format_table
     from classify.predict import predict_rows
 
     config = state.config
     try:
         rows = read_jsonl(data_file, require=("id", "text", "labels"), topics=config.topic_ids())
-        predicted = [p["labels"] for p in predict_rows(config, rows)]
+        predictions = predict_rows(config, rows)
     except DataError as exc:
         fail(str(exc), EXIT_USAGE)
     except ModelUnavailable as exc:
         fail(str(exc))
-    report = score_predictions(config.topic_ids(), [r["labels"] for r in rows], predicted)
+    # A row's own lang is its label; the language read from the text stands in where it has none.
+    langs = [r.get("lang") or p["lang"] for r, p in zip(rows, predictions)]
+    report = evaluation_report(config.topic_ids(), [r["labels"] for r in rows],
+                               [p["labels"] for p in predictions], langs)
     click.echo(json.dumps(report, indent=2) if as_json else format_table(report))
 
 

@@ -116,8 +116,10 @@ def test_predict_prints_one_json_object_per_post(trained, tmp_path):  # noqa: F8
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a", 7, "c"]
     for o in out:
-        assert set(o) == {"id", "labels", "scores"} and set(o["scores"]) == set(config.topic_ids())
+        assert set(o) == {"id", "lang", "labels", "scores"}
+        assert set(o["scores"]) == set(config.topic_ids())
         assert all(o["scores"][t] >= 0 for t in o["labels"])
+    assert [o["lang"] for o in out] == ["en", "zh", "en"]     # read from each post's own text
     assert "verification" in out[0]["labels"] and "store_closure" in out[1]["labels"]
     assert out[2]["labels"] == []
 
@@ -151,9 +153,14 @@ def test_eval_reports_per_topic_and_macro(trained, tmp_path):  # noqa: F811
     assert set(report["per_topic"]) == set(config.topic_ids())
     assert report["examples"] == 3 and report["per_topic"]["funds_hold"]["support"] == 1
     assert {"precision", "recall", "f1"} <= set(report["macro"])
+    low, high = report["macro_interval"]
+    assert 0.0 <= low <= report["macro"]["f1"] <= high <= 1.0
+    # Row 3's lang is given; rows 1 and 2 take the language read from their text.
+    assert {lang: r["examples"] for lang, r in report["by_language"].items()} == {"en": 2, "zh": 1}
     table = run_cli("--config", str(config_path), "--db", str(tmp_path / "none.db"), "eval",
                     "--data", str(data))
     assert table.returncode == 0 and "macro" in table.stdout and "review_abuse" in table.stdout
+    assert "macro-F1 95% interval" in table.stdout and "macro-F1 by language" in table.stdout
 
     (tmp_path / "bad.jsonl").write_text('{"id": 1, "text": "x", "labels": ["fraud"]}\n', encoding="utf-8")
     bad = run_cli("--config", str(config_path), "eval", "--data", str(tmp_path / "bad.jsonl"))
