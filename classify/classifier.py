@@ -1,21 +1,25 @@
 """The topic classifier as a directory: encoders' names, topics, heads, thresholds, version.
 
 A post is cleaned of page furniture (`classify.textprep`), its language read from its own text
-(`classify.language`), and it takes one of three routes:
+(`classify.language`), and it takes one of four routes:
 - `en` — English (or every language, when the configured encoder is multilingual): the title
   with each of up to `max_windows` body windows through the fast English encoder, one logistic
   regression per topic on each window, the windows' scores pooled by their maximum (a topic that
   arrives in the third paragraph still counts);
 - `ml` — any other language, when a multilingual encoder is configured: title and body through
-  it (multilingual-e5-small), one logistic regression per topic; English posts too with
-  `multilingual_english` (they still get their stored vector from the English encoder);
+  it (multilingual-e5-small), one logistic regression per topic;
+- `en+ml` — English with `multilingual_english` (the default): both of the above read the post
+  (the multilingual encoder its later body windows too) and their probabilities are averaged.
+  The English encoder reads every English post anyway, for the vector that is stored; the two
+  encoders err on different posts, so the average is more precise on real English text than
+  either alone;
 - `zh` — Chinese without a multilingual encoder: a character n-gram TF-IDF model (the English
   encoder maps most Chinese characters to [UNK]).
 Each route's probabilities are blended with the keyword lexicon; each route has its own per-topic
-thresholds, chosen for recall (see train.py). An English post whose score for some topic lies
-within `cascade_margin` of its threshold — the undecided ones, about a third — is also read by the
-multilingual encoder, and the two routes' scores and thresholds are averaged: a second opinion
-where it changes the outcome, at the multilingual encoder's cost only there.
+thresholds, chosen for recall (see train.py). With the fast English route
+(`multilingual_english = false`), an English post whose score for some topic lies within
+`cascade_margin` of its threshold — the undecided ones — takes the `en+ml` route instead: a
+second opinion where it changes the outcome, at the multilingual encoder's cost only there.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ log = logging.getLogger(__name__)
 
 LEXICON_WEIGHT = 0.25   # share of the score that comes from the keyword lexicon
 NGRAM_CHARS = 700       # the n-gram route reads the title and the start of the body
-ROUTES = ("en", "ml", "zh")
+ROUTES = ("en", "ml", "zh", "en+ml")
 METHODS = {"en": "embedding+lexicon", "ml": "multilingual+lexicon", "zh": "ngram+lexicon",
            "en+ml": "embedding+multilingual+lexicon"}
 
@@ -100,14 +104,15 @@ class TopicModel:
     multilingual: bool = False        # the English-route encoder reads every language
     max_windows: int = 4
     cascade_margin: float = 0.0       # English posts this close to a threshold get a second opinion
-    ml_english: bool = False          # English posts take the multilingual route too
+    ml_english: bool = False          # English posts are read by both encoders (route en+ml)
+    both_thresholds: np.ndarray | None = None   # the en+ml route's, chosen on English posts
 
     def route(self, lang: str | None) -> str:
         """Which route a post in `lang` (as detected) takes."""
         if self.multilingual:
             return "en"
         if (lang or "en") == "en":
-            return "ml" if self.ml_english and self.ml is not None else "en"
+            return "en+ml" if self.ml_english and self.ml is not None else "en"
         if self.ml is not None:
             return "ml"
         return "zh" if is_chinese(lang) else "en"
@@ -142,12 +147,14 @@ class TopicModel:
         lex = lexicon.matrix([t for t, _ in cleaned], [b for _, b in cleaned])
         lex = lex[:, [lexicon.topics.index(k) for k in self.topics]]
         probs = np.zeros((len(cleaned), len(self.topics)))
+        en_probs: dict[int, np.ndarray] = {}
         vectors: dict[int, np.ndarray] = {}
         ml_vectors: dict[int, np.ndarray] = {}
 
-        en_idx = [i for i, r in enumerate(routes) if r == "en"]
-        # English posts on the ml route still need the English encoder's vector, to be stored.
-        read_idx = sorted({*en_idx, *(i for i, lang in enumerate(detected) if lang == "en")})
+        # The English encoder reads every English post (its vector is the one stored, for
+        # `similar`) and every post on a route that uses it.
+        read_idx = sorted({*(i for i, r in enumerate(routes) if r in ("en", "en+ml")),
+                           *(i for i, lang in enumerate(detected) if lang == "en")})
         if read_idx:
             windows = [window_texts(*cleaned[i], max_windows=self.max_windows) for i in read_idx]
             flat = encoder.encode([w for ws in windows for w in ws])
@@ -155,29 +162,27 @@ class TopicModel:
             for i, ws in zip(read_idx, windows):
                 block = flat[start:start + len(ws)]
                 start += len(ws)
-                if routes[i] == "en":
-                    probs[i] = self.en.probs(block).max(axis=0)
+                en_probs[i] = self.en.probs(block).max(axis=0)
                 mean = block.mean(axis=0)
                 vectors[i] = (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
-        ml_idx = [i for i, r in enumerate(routes) if r == "ml"]
-        if ml_idx:
-            # The title and body's start, as in training; an English post's later body windows
-            # too (pooled by their maximum, as on the en route).
-            texts = [[multilingual_text(*cleaned[i]),
-                      *(body_windows(cleaned[i][1], max_windows=self.max_windows)[1:]
-                        if detected[i] == "en" else [])] for i in ml_idx]
-            encoded = ml_encoder.encode([t for ts in texts for t in ts])
-            flat = self.ml.probs(encoded)
-            ends = np.cumsum([len(ts) for ts in texts])
-            probs[ml_idx] = [flat[end - len(ts):end].max(axis=0) for ts, end in zip(texts, ends)]
-            ml_vectors = {i: encoded[end - len(ts)] for i, ts, end in zip(ml_idx, texts, ends)}
+        ml_idx = [i for i, r in enumerate(routes) if r in ("ml", "en+ml")]
+        ml_probs = self._ml_probs(ml_idx, cleaned, detected, ml_encoder, ml_vectors)
+        for i, way in enumerate(routes):
+            if way == "en":
+                probs[i] = en_probs[i]
+            elif way == "ml":
+                probs[i] = ml_probs[i]
+            elif way == "en+ml":   # both encoders' readings, weighed equally
+                probs[i] = (en_probs[i] + ml_probs[i]) / 2
         zh_idx = [i for i, r in enumerate(routes) if r == "zh"]
         if zh_idx:
             probs[zh_idx] = self._ngram_probs([ngram_text(*cleaned[i]) for i in zh_idx])
 
         scores = (1 - LEXICON_WEIGHT) * probs + LEXICON_WEIGHT * lex
+        en_idx = [i for i, r in enumerate(routes) if r == "en"]
         if en_idx and route is None and self.ml is not None and self.cascade_margin > 0:
-            self._second_opinion(en_idx, cleaned, scores, lex, routes, ml_encoder)
+            self._second_opinion(en_idx, cleaned, detected, scores, lex, routes, en_probs,
+                                 ml_encoder, ml_vectors)
         out = []
         for i, way in enumerate(routes):
             thresholds = self.thresholds(way)
@@ -186,22 +191,39 @@ class TopicModel:
                                   METHODS[way], detected[i], vectors.get(i), ml_vectors.get(i)))
         return out
 
-    def _second_opinion(self, en_idx: list[int], cleaned: list[tuple[str, str]], scores: np.ndarray,
-                        lex: np.ndarray, routes: list[str], ml_encoder) -> None:
-        """English posts within cascade_margin of a threshold: average in the multilingual route."""
+    def _ml_probs(self, idx: list[int], cleaned: list[tuple[str, str]], detected: list[str],
+                  ml_encoder, ml_vectors: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
+        """The multilingual head's probabilities for posts `idx`; their vectors go to ml_vectors.
+
+        It reads the title and the body's start, as in training, and an English post's later
+        body windows too (pooled by their maximum, as on the en route)."""
+        if not idx:
+            return {}
+        texts = [[multilingual_text(*cleaned[i]),
+                  *(body_windows(cleaned[i][1], max_windows=self.max_windows)[1:]
+                    if detected[i] == "en" else [])] for i in idx]
+        encoded = ml_encoder.encode([t for ts in texts for t in ts])
+        flat = self.ml.probs(encoded)
+        ends = np.cumsum([len(ts) for ts in texts])
+        ml_vectors.update({i: encoded[end - len(ts)] for i, ts, end in zip(idx, texts, ends)})
+        return {i: flat[end - len(ts):end].max(axis=0) for i, ts, end in zip(idx, texts, ends)}
+
+    def _second_opinion(self, en_idx: list[int], cleaned: list[tuple[str, str]],
+                        detected: list[str], scores: np.ndarray, lex: np.ndarray,
+                        routes: list[str], en_probs: dict[int, np.ndarray], ml_encoder,
+                        ml_vectors: dict[int, np.ndarray]) -> None:
+        """English posts within cascade_margin of a threshold take the en+ml route instead."""
         undecided = [i for i in en_idx
                      if (np.abs(scores[i] - self.en.thresholds) < self.cascade_margin).any()]
-        if not undecided:
-            return
-        second = self.ml.probs(ml_encoder.encode([multilingual_text(*cleaned[i]) for i in undecided]))
-        scores[undecided] = (scores[undecided]
-                             + (1 - LEXICON_WEIGHT) * second + LEXICON_WEIGHT * lex[undecided]) / 2
+        second = self._ml_probs(undecided, cleaned, detected, ml_encoder, ml_vectors)
         for i in undecided:
+            both = (en_probs[i] + second[i]) / 2
+            scores[i] = (1 - LEXICON_WEIGHT) * both + LEXICON_WEIGHT * lex[i]
             routes[i] = "en+ml"
 
     def thresholds(self, route: str) -> np.ndarray:
-        if route == "en+ml":
-            return (self.en.thresholds + self.ml.thresholds) / 2
+        if route == "en+ml" and self.both_thresholds is not None:
+            return self.both_thresholds
         if route == "ml" and self.ml is not None:
             return self.ml.thresholds
         if route == "zh" and self.zh_thresholds is not None:
@@ -218,6 +240,8 @@ class TopicModel:
             arrays.update(self.ml.arrays("ml_"))
         if self.zh_thresholds is not None:
             arrays["zh_thresholds"] = self.zh_thresholds
+        if self.both_thresholds is not None:
+            arrays["both_thresholds"] = self.both_thresholds
         np.savez(directory / "heads.npz", **arrays)
         joblib.dump(self.zh_pipeline, directory / "zh_ngram.joblib")
         (directory / "model.json").write_text(json.dumps({
@@ -226,7 +250,7 @@ class TopicModel:
             "multilingual": self.multilingual, "max_windows": self.max_windows,
             "cascade_margin": self.cascade_margin, "ml_english": self.ml_english,
             "thresholds": {route: dict(zip(self.topics, map(float, self.thresholds(route))))
-                           for route in ROUTES if route != "ml" or self.ml is not None},
+                           for route in ROUTES if route in ("en", "zh") or self.ml is not None},
             "metrics": self.metrics,
         }, indent=2, ensure_ascii=False), encoding="utf-8")
 
@@ -239,6 +263,7 @@ class TopicModel:
                    ml=Head.from_arrays(heads, "ml_"), ml_encoder_name=meta.get("ml_encoder", ""),
                    zh_pipeline=directory / "zh_ngram.joblib",
                    zh_thresholds=heads["zh_thresholds"] if "zh_thresholds" in heads else None,
+                   both_thresholds=heads["both_thresholds"] if "both_thresholds" in heads else None,
                    lexicon_topics=lexicon_topics, metrics=meta.get("metrics", {}),
                    multilingual=meta.get("multilingual", False),
                    max_windows=meta.get("max_windows", 4),

@@ -10,7 +10,8 @@
    languages), and, without a multilingual encoder, a Chinese character n-gram model.
 4. Choose per-topic thresholds per route for a warning system: the threshold with the best F2
    (recall weighted above precision) whose precision stays at or above MIN_PRECISION, on the
-   realistic dev split together with out-of-fold predictions of the training split.
+   realistic dev split together with out-of-fold predictions of the training split (for the
+   en+ml route, English posts only, both heads' readings averaged).
 5. Score the seed held-out split and the dev split (reported as metrics) and save the directory.
 """
 
@@ -40,7 +41,7 @@ from crackdown.config import Config
 
 log = logging.getLogger(__name__)
 
-TRAINER_VERSION = "7"   # bump when training changes in a way that should invalidate cached models
+TRAINER_VERSION = "9"   # bump when training changes in a way that should invalidate cached models
 CORRECTION_WEIGHT = 3.0
 # Inverse regularisation per route, chosen on dev F1: embeddings are dense and few (384),
 # n-gram features sparse and many, so the n-gram heads need a looser penalty.
@@ -224,12 +225,14 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
                        ml_english=bool(ml_cached) and config.classify.multilingual_english,
                        ml_encoder_name=config.classify.multilingual if ml_cached else "")
 
-    # 2. The multilingual route: every example, every language.
-    ml_oof = None
+    # 2. The multilingual route: every example, every language. English examples are read by
+    #    both encoders on the en+ml route: their two out-of-fold readings, averaged.
+    ml_oof = both_oof = None
     if ml_cached is not None:
         vectors = ml_cached.encode([multilingual_text(t, b) for t, b, _ in prepared])
         model.ml = _heads(vectors, y, w, EMBEDDING_C)
         ml_oof = _oof_blended(vectors, y, w, lex, EMBEDDING_C)
+        both_oof = (en_oof + ml_oof[idx]) / 2
 
     # 3. Without a multilingual encoder, Chinese examples train the character n-gram model.
     zh_oof, zh_idx = None, np.where([is_chinese(p[2]) for p in prepared])[0]
@@ -239,17 +242,25 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
 
     # 4. Thresholds, per route.
     dev_truth = np.array([[t in e["labels"] for t in topics] for e in dev], dtype=bool)
-    dev_routes, dev_scores = _route_scores(model, dev, encoder=cached, ml_encoder=ml_cached)
-    for route, head_oof, rows in (("en", en_oof, idx), ("ml", ml_oof, None), ("zh", zh_oof, zh_idx)):
+    dev_routes, dev_langs, dev_scores = _route_scores(model, dev, encoder=cached,
+                                                      ml_encoder=ml_cached)
+    for route, head_oof, rows in (("en", en_oof, idx), ("ml", ml_oof, None), ("zh", zh_oof, zh_idx),
+                                  ("en+ml", both_oof, idx)):
         if head_oof is None:
             continue
-        # The multilingual head reads English too, so every dev post calibrates it.
-        mask = np.ones(len(dev), bool) if route == "ml" else dev_routes == route
+        # The multilingual head reads English too, so every dev post calibrates it; en+ml is
+        # calibrated on the English posts whichever route they take (the cascade sends some there).
+        if route == "ml":
+            mask = np.ones(len(dev), bool)
+        else:
+            mask = dev_langs == "en" if route == "en+ml" else dev_routes == route
         scores = dev_scores[route][mask] if mask.any() else None
         th = _thresholds(head_oof, y if rows is None else y[rows], scores,
                          dev_truth[mask] if mask.any() else None)
         if route == "zh":
             model.zh_thresholds = th
+        elif route == "en+ml":
+            model.both_thresholds = th
         else:
             getattr(model, route).thresholds = th
 
@@ -272,21 +283,24 @@ def _fit_ngram(model: TopicModel, texts: list[str], y: np.ndarray, w: np.ndarray
 
 
 def _route_scores(model: TopicModel, rows: list[dict], encoder, ml_encoder):
-    """Each dev post's own route, and every route's blended scores on all the dev posts."""
+    """Each dev post's own route and language, and every route's blended scores on all of them."""
     if not rows:
-        return np.array([]), {}
+        return np.array([]), np.array([]), {}
     args = ([r["title"] for r in rows], [r["text"] for r in rows], [r.get("lang") for r in rows])
     as_matrix = lambda ps: np.array([[p.scores[t] for t in model.topics] for p in ps])  # noqa: E731
     preds = model.predict(*args, encoder=encoder, ml_encoder=ml_encoder, route="en")
-    routes = np.array([model.route(p.lang) for p in preds])
+    langs = np.array([p.lang for p in preds])
+    routes = np.array([model.route(lang) for lang in langs])
     scores = {"en": as_matrix(preds)}
     if model.ml is not None:
         scores["ml"] = as_matrix(model.predict(*args, encoder=encoder, ml_encoder=ml_encoder,
                                                route="ml"))
+        # en+ml averages the two probabilities, and the lexicon's share is the same in both.
+        scores["en+ml"] = (scores["en"] + scores["ml"]) / 2
     if model.zh_pipeline is not None:
         scores["zh"] = as_matrix(model.predict(*args, encoder=encoder, ml_encoder=ml_encoder,
                                                route="zh"))
-    return routes, scores
+    return routes, langs, scores
 
 
 def _metrics(model: TopicModel, examples: list[dict], dev: list[dict], encoder, ml_encoder) -> dict:

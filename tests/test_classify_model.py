@@ -54,7 +54,9 @@ def test_model_directory_round_trips(trained):  # noqa: F811
     loaded = TopicModel.load(folder, list(config.topics))
     assert loaded.version == model.version and loaded.topics == model.topics
     meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-    assert all(set(meta["thresholds"][route]) == set(config.topic_ids()) for route in ("en", "ml"))
+    assert all(set(meta["thresholds"][route]) == set(config.topic_ids())
+               for route in ("en", "ml", "en+ml"))
+    assert np.array_equal(loaded.both_thresholds, model.both_thresholds)
     posts = [("Amazon suspends hundreds of seller accounts", "Sellers report deactivations.", "en"),
              ("亚马逊封号潮", "大批卖家账号被封，资金被冻结。", "zh")]
     a = model.predict(*map(list, zip(*posts)), **_encoders(config))
@@ -110,16 +112,17 @@ def test_clear_posts_get_their_topics_in_both_languages(trained):  # noqa: F811
         assert post[3] <= set(pred.labels), (post[0], pred.scores)
         if not post[3]:
             assert pred.labels == [], (post[0], pred.scores)
-    # English posts are read by the multilingual encoder too (multilingual_english, the default),
-    # and keep the English encoder's vector for `similar` and story grouping.
-    assert [p.method for p in preds] == ["multilingual+lexicon"] * 5
+    # English posts are read by both encoders (multilingual_english, the default), and keep the
+    # English encoder's vector for `similar` and story grouping.
+    assert [p.method for p in preds] == ["embedding+multilingual+lexicon"] * 3 + [
+        "multilingual+lexicon"] * 2
     assert [p.vector is not None for p in preds] == [True] * 3 + [False] * 2
 
 
 def test_posts_are_routed_by_the_language_of_their_own_text(trained):  # noqa: F811
     _, config, model = trained
     assert _encoder(config).reads_chinese is False and model.multilingual is False
-    assert model.ml_english and model.route("en") == "ml"
+    assert model.ml_english and model.route("en") == "en+ml"
     assert model.route("zh") == "ml" and model.route("de") == "ml"
     # The source says English; the post is German: the multilingual route reads it.
     german = ("Amazon sperrt Händlerkonten", "Seit Montag sind die Konten von mehreren hundert Händlern "
@@ -144,7 +147,8 @@ def test_english_posts_can_take_the_fast_english_route(trained):  # noqa: F811
     finally:
         model.ml_english = True
     read_by_both = model.predict([post[0]], [post[1]], ["en"], **_encoders(config))[0]
-    assert fast.method == "embedding+lexicon" and read_by_both.method == "multilingual+lexicon"
+    assert fast.method == "embedding+lexicon"
+    assert read_by_both.method == "embedding+multilingual+lexicon"
     assert "funds_hold" in fast.labels and "funds_hold" in read_by_both.labels
     assert fast.scores != read_by_both.scores
     # The stored vector is the English encoder's either way.
@@ -247,20 +251,40 @@ def test_without_a_multilingual_encoder_chinese_takes_the_ngram_route(tmp_path):
     assert all("funds_hold" in p.labels for p in preds), [p.scores for p in preds]
 
 
+def test_english_posts_are_scored_by_both_encoders_averaged(trained):  # noqa: F811
+    _, config, model = trained
+    title = "Etsy suspends hundreds of shops and holds their payouts"
+    body = ("Etsy suspended the accounts of hundreds of sellers this week after a spike in buyer "
+            "complaints, and is holding their funds for 90 days while it reviews the orders.")
+    both, alone_en, alone_ml = (model.predict([title], [body], ["en"], **_encoders(config), route=r)[0]
+                                for r in (None, "en", "ml"))
+    assert both.method == "embedding+multilingual+lexicon"
+    assert both.scores == pytest.approx({t: (alone_en.scores[t] + alone_ml.scores[t]) / 2
+                                         for t in model.topics})
+    # Judged against the thresholds chosen for this route, on English posts.
+    thresholds = dict(zip(model.topics, model.both_thresholds))
+    assert both.labels == [t for t in model.topics if both.scores[t] >= thresholds[t]]
+    assert {"funds_hold", "store_closure"} <= set(both.labels), both.scores
+
+
 def test_undecided_english_posts_get_the_multilingual_second_opinion(trained):  # noqa: F811
     _, config, model = trained
     assert model.cascade_margin == 0   # off by default: the speed budget has no room for it
     posts = [("Amazon suspends hundreds of seller accounts in review crackdown",
               "Sellers say their accounts were deactivated for review manipulation.")]
-    clear = model.predict([p[0] for p in posts], [p[1] for p in posts], ["en"], **_encoders(config))[0]
-    # A margin wider than any distance to a threshold sends every English post for a second opinion.
-    model.cascade_margin, saved = 1.0, model.cascade_margin
-    model.ml_english = False   # the cascade is for English posts on the English route
+    args = ([p[0] for p in posts], [p[1] for p in posts], ["en"])
+    default = model.predict(*args, **_encoders(config))[0]
+    model.ml_english = False   # the cascade is for English posts on the fast English route
     try:
-        both = model.predict([p[0] for p in posts], [p[1] for p in posts], ["en"],
-                             **_encoders(config))[0]
+        fast = model.predict(*args, **_encoders(config))[0]
+        # A margin wider than any distance to a threshold sends every English post to en+ml.
+        model.cascade_margin = 1.0
+        cascaded = model.predict(*args, **_encoders(config))[0]
     finally:
-        model.cascade_margin, model.ml_english = saved, True
-    assert both.method == "embedding+multilingual+lexicon"
-    assert {"store_closure", "review_abuse"} <= set(both.labels)
-    assert both.scores != clear.scores and both.vector is not None
+        model.cascade_margin, model.ml_english = 0.0, True
+    assert fast.method == "embedding+lexicon"
+    assert cascaded.method == "embedding+multilingual+lexicon"
+    # An undecided post is scored and judged as on the en+ml route.
+    assert cascaded.scores == pytest.approx(default.scores) and cascaded.labels == default.labels
+    assert cascaded.scores != fast.scores and cascaded.ml_vector is not None
+    assert {"store_closure", "review_abuse"} <= set(cascaded.labels)
