@@ -185,6 +185,14 @@ def test_lexicon_uses_defaults_for_default_topics_without_keywords():
     assert Lexicon(DEFAULT_TOPICS).scores("Breaching the reserves of patience", "")["data_leak"] == 0.0
 
 
+def test_an_appeal_is_a_store_closure_keyword_only_when_it_is_an_accounts():
+    lexicon = Lexicon(DEFAULT_TOPICS)
+    # 申诉 alone is any appeal, a removed listing's or an IP complaint's too.
+    listing = lexicon.scores("链接被下架后如何申诉", "")
+    assert listing["store_closure"] == 0.0 and listing["listing_takedown"] == 1.0
+    assert lexicon.scores("亚马逊账号申诉全流程", "")["store_closure"] == 1.0
+
+
 def test_lexicon_reads_the_other_languages_sellers_write_in():
     lexicon = Lexicon(DEFAULT_TOPICS)
     # The title alone is strong evidence; one keyword in the body is half of it.
