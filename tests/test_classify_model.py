@@ -200,6 +200,9 @@ def test_lexicon_reads_the_other_languages_sellers_write_in():
     italian = lexicon.scores("Aiuto", "Mi hanno bloccato: account sospeso e pagamenti bloccati.")
     assert italian["store_closure"] == 0.5 and italian["funds_hold"] == 0.5
     assert lexicon.scores("Wyciek danych sprzedawców", "")["data_leak"] == 1.0
+    # An account "blocked" is as much a closure as one "suspended", in every language.
+    for blocked in ("Blokada konta na Amazon", "Amazon: cuenta bloqueada", "Compte bloqué sur Amazon"):
+        assert lexicon.scores(blocked, "")["store_closure"] == 1.0, blocked
     assert lexicon.scores("出品停止の通知が来ました", "")["listing_takedown"] == 1.0
     # A Russian stem matches every case ending: "верификации", "верификацию".
     russian = lexicon.scores("Новости", "Продавцы проходят верификацию, после верификации ждут.")
