@@ -219,7 +219,7 @@ def print_f1(tmp: Path, skip_torch: bool) -> None:
     code = """
         from classify.data_io import DEV_FILE, TEST_FILE, read_jsonl
         from classify.encoder import get_encoder
-        from classify.evaluate import macro_interval, score_predictions
+        from classify.evaluate import evaluation_report
         from classify.stage import config_ml_encoder
         from classify.train import load_or_train
         c = config.classify
@@ -230,10 +230,8 @@ def print_f1(tmp: Path, skip_torch: bool) -> None:
         def score(rows):
             out = model.predict([r["title"] for r in rows], [r["text"] for r in rows],
                                 [r.get("lang") for r in rows], encoder=encoder, ml_encoder=ml_encoder)
-            truth, labels = [r["labels"] for r in rows], [p.labels for p in out]
-            report = score_predictions(model.topics, truth, labels)
-            report["macro_interval"] = macro_interval(model.topics, truth, labels)
-            return report
+            return evaluation_report(model.topics, [r["labels"] for r in rows],
+                                     [p.labels for p in out], [p.lang for p in out])
         result = {"heldout": model.metrics["heldout"]}
         if ONLY_HELDOUT:
             print(json.dumps(result)); raise SystemExit

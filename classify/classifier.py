@@ -149,7 +149,6 @@ class TopicModel:
         probs = np.zeros((len(cleaned), len(self.topics)))
         en_probs: dict[int, np.ndarray] = {}
         vectors: dict[int, np.ndarray] = {}
-        ml_vectors: dict[int, np.ndarray] = {}
 
         # The English encoder reads every English post (its vector is the one stored, for
         # `similar`) and every post on a route that uses it.
@@ -166,7 +165,7 @@ class TopicModel:
                 mean = block.mean(axis=0)
                 vectors[i] = (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
         ml_idx = [i for i, r in enumerate(routes) if r in ("ml", "en+ml")]
-        ml_probs = self._ml_probs(ml_idx, cleaned, detected, ml_encoder, ml_vectors)
+        ml_probs, ml_vectors = self._ml_probs(ml_idx, cleaned, detected, ml_encoder)
         for i, way in enumerate(routes):
             if way == "en":
                 probs[i] = en_probs[i]
@@ -192,21 +191,22 @@ class TopicModel:
         return out
 
     def _ml_probs(self, idx: list[int], cleaned: list[tuple[str, str]], detected: list[str],
-                  ml_encoder, ml_vectors: dict[int, np.ndarray]) -> dict[int, np.ndarray]:
-        """The multilingual head's probabilities for posts `idx`; their vectors go to ml_vectors.
+                  ml_encoder) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+        """The multilingual head's probabilities for posts `idx`, and each post's vector (of its
+        title and body start), both by post index.
 
         It reads the title and the body's start, as in training, and an English post's later
         body windows too (pooled by their maximum, as on the en route)."""
         if not idx:
-            return {}
+            return {}, {}
         texts = [[multilingual_text(*cleaned[i]),
                   *(body_windows(cleaned[i][1], max_windows=self.max_windows)[1:]
                     if detected[i] == "en" else [])] for i in idx]
         encoded = ml_encoder.encode([t for ts in texts for t in ts])
         flat = self.ml.probs(encoded)
         ends = np.cumsum([len(ts) for ts in texts])
-        ml_vectors.update({i: encoded[end - len(ts)] for i, ts, end in zip(idx, texts, ends)})
-        return {i: flat[end - len(ts):end].max(axis=0) for i, ts, end in zip(idx, texts, ends)}
+        probs = {i: flat[end - len(ts):end].max(axis=0) for i, ts, end in zip(idx, texts, ends)}
+        return probs, {i: encoded[end - len(ts)] for i, ts, end in zip(idx, texts, ends)}
 
     def _second_opinion(self, en_idx: list[int], cleaned: list[tuple[str, str]],
                         detected: list[str], scores: np.ndarray, lex: np.ndarray,
@@ -215,7 +215,8 @@ class TopicModel:
         """English posts within cascade_margin of a threshold take the en+ml route instead."""
         undecided = [i for i in en_idx
                      if (np.abs(scores[i] - self.en.thresholds) < self.cascade_margin).any()]
-        second = self._ml_probs(undecided, cleaned, detected, ml_encoder, ml_vectors)
+        second, vectors = self._ml_probs(undecided, cleaned, detected, ml_encoder)
+        ml_vectors.update(vectors)
         for i in undecided:
             both = (en_probs[i] + second[i]) / 2
             scores[i] = (1 - LEXICON_WEIGHT) * both + LEXICON_WEIGHT * lex[i]
