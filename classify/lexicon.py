@@ -3,7 +3,9 @@
 The packaged English encoder maps most Chinese characters to [UNK], so for Chinese posts the
 lexicon (with the character n-gram model) is what carries the meaning; in the other languages it
 adds evidence the multilingual encoder reads only faintly (a suspended account in Italian scores
-lower there than in English).
+lower there than in English). The Chinese keywords are written in simplified characters; Taiwan
+and Hong Kong sources write traditional ones (封號, 凍結), so Chinese text is matched in its
+simplified form (`simplified`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,30 @@ def topic_keywords(topic: TopicConfig) -> tuple[tuple[str, ...], tuple[str, ...]
     if topic.keywords_en or topic.keywords_zh or topic.keywords_other:
         return tuple(topic.keywords_en), tuple(topic.keywords_zh), tuple(topic.keywords_other)
     return DEFAULT_KEYWORDS.get(topic.id, ((), (), ()))
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+# 帐号 / 帐户 are common variants of 账号 / 账户 (account) in simplified text too, and what the
+# traditional 帳號 / 帳戶 convert to; the keyword lists spell the standard form only.
+_ACCOUNT_VARIANTS = (("帐号", "账号"), ("帐户", "账户"))
+_converter = None
+
+
+def simplified(text: str) -> str:
+    """Chinese text in simplified characters (OpenCC's t2s). Text with kana (Japanese, whose
+    kanji are not Chinese simplified forms) or without Han characters is returned as it is."""
+    global _converter
+    if not _HAN.search(text) or _KANA.search(text):
+        return text
+    if _converter is None:
+        import opencc
+
+        _converter = opencc.OpenCC("t2s.json")
+    text = _converter.convert(text)
+    for variant, standard in _ACCOUNT_VARIANTS:
+        text = text.replace(variant, standard)
+    return text
 
 
 def _ascii_alnum(char: str) -> bool:
@@ -66,7 +92,7 @@ class Lexicon:
 
     def scores(self, title: str, body: str) -> dict[str, float]:
         """0 (no keyword), 0.5 (one keyword in the body), 1.0 (in the title, or two distinct in body)."""
-        title, body = title.lower(), body.lower()
+        title, body = simplified(title.lower()), simplified(body.lower())
         out = {}
         for topic, patterns in self._patterns.items():
             in_title = any(p.search(title) for p in patterns)

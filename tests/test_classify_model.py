@@ -193,6 +193,22 @@ def test_an_appeal_is_a_store_closure_keyword_only_when_it_is_an_accounts():
     assert lexicon.scores("亚马逊账号申诉全流程", "")["store_closure"] == 1.0
 
 
+def test_traditional_chinese_is_matched_by_the_simplified_keywords():
+    from classify.lexicon import simplified
+
+    lexicon = Lexicon(DEFAULT_TOPICS)
+    # Taiwan and Hong Kong sources: 封號 is 封号, 凍結 is 冻结, 帳號 is 账号.
+    taiwan = lexicon.scores("亞馬遜大規模封號", "賣家帳戶資金被凍結，帳號申訴未果。")
+    assert taiwan["store_closure"] == 1.0 and taiwan["funds_hold"] == 0.5
+    assert simplified("帳號申訴") == "账号申诉"
+    # 帐号 is a variant of 账号 in simplified text too.
+    assert lexicon.scores("帐号申诉全流程", "")["store_closure"] == 1.0
+    # Japanese keeps its own kanji (凍結 is Japanese too), and text without Han is left alone.
+    assert simplified("アカウント凍結の連絡") == "アカウント凍結の連絡"
+    assert lexicon.scores("アカウント凍結の連絡", "")["store_closure"] == 1.0
+    assert simplified("Account suspended") == "Account suspended"
+
+
 def test_lexicon_reads_the_other_languages_sellers_write_in():
     lexicon = Lexicon(DEFAULT_TOPICS)
     # The title alone is strong evidence; one keyword in the body is half of it.
