@@ -220,6 +220,13 @@ def test_lexicon_reads_the_other_languages_sellers_write_in():
     for blocked in ("Blokada konta na Amazon", "Amazon: cuenta bloqueada", "Compte bloqué sur Amazon"):
         assert lexicon.scores(blocked, "")["store_closure"] == 1.0, blocked
     assert lexicon.scores("出品停止の通知が来ました", "")["listing_takedown"] == 1.0
+    # Brazilian and Portuguese sellers, and Dutch ones (bol.com, Amazon.nl).
+    brazil = lexicon.scores("Mercado Livre", "Conta suspensa e saldo retido por 30 dias.")
+    assert brazil["store_closure"] == 0.5 and brazil["funds_hold"] == 0.5
+    assert lexicon.scores("Anatel: anúncios removidos", "")["listing_takedown"] == 1.0
+    assert lexicon.scores("Verkopersaccount geblokkeerd door bol", "")["store_closure"] == 1.0
+    # A listing deactivated is a takedown in German too, not only one removed.
+    assert lexicon.scores("GPSR: Angebote deaktiviert", "")["listing_takedown"] == 1.0
     # A Russian stem matches every case ending: "верификации", "верификацию".
     russian = lexicon.scores("Новости", "Продавцы проходят верификацию, после верификации ждут.")
     assert russian["verification"] == 0.5
