@@ -10,8 +10,8 @@
    languages), and, without a multilingual encoder, a Chinese character n-gram model.
 4. Choose per-topic thresholds per route for a warning system: the threshold with the best F2
    (recall weighted above precision) whose precision stays at or above MIN_PRECISION, on the
-   realistic dev split together with out-of-fold predictions of the training split (for the
-   en+ml route, English posts only, both heads' readings averaged).
+   realistic dev split together with out-of-fold predictions of the training split, each route
+   on the posts it serves (en+ml: English ones, both heads' readings averaged; ml: the others).
 5. Score the seed held-out split and the dev split (reported as metrics) and save the directory.
 """
 
@@ -41,7 +41,7 @@ from crackdown.config import Config
 
 log = logging.getLogger(__name__)
 
-TRAINER_VERSION = "10"  # bump when training changes in a way that should invalidate cached models
+TRAINER_VERSION = "11"  # bump when training changes in a way that should invalidate cached models
 CORRECTION_WEIGHT = 3.0
 # Inverse regularisation per route, chosen on dev F1: embeddings are dense and few (384),
 # n-gram features sparse and many, so the n-gram heads need a looser penalty.
@@ -176,6 +176,25 @@ def _thresholds(oof: np.ndarray, y_train: np.ndarray, dev_scores: np.ndarray | N
                      for j in range(y_train.shape[1])])
 
 
+def calibration_rows(route: str, en_rows: np.ndarray, dev_routes: np.ndarray,
+                     dev_langs: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
+    """The training examples (indices; None: all the route's out-of-fold scores cover) and the
+    dev posts (a mask) that calibrate a route: the posts it serves.
+
+    en+ml serves English posts, whichever route they take (the cascade sends some there). ml
+    serves the other languages only (English posts go en+ml, though its head reads English too);
+    e5 reads them more faintly than English, so English posts would set its thresholds too high
+    for them. A model trained on English alone calibrates ml on every post.
+    """
+    english_dev = dev_langs == "en"
+    if route == "en+ml":
+        return None, english_dev
+    if route == "ml":
+        others = np.where(~en_rows)[0]
+        return (others, ~english_dev) if len(others) else (None, np.ones(len(dev_langs), bool))
+    return None, dev_routes == route
+
+
 def _oof_blended(x, y, w, lex, c: float) -> np.ndarray:
     return np.column_stack([(1 - LEXICON_WEIGHT) * _oof_probs(x, y[:, j], w, c)
                             + LEXICON_WEIGHT * lex[:, j] for j in range(y.shape[1])])
@@ -244,19 +263,17 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
     dev_truth = np.array([[t in e["labels"] for t in topics] for e in dev], dtype=bool)
     dev_routes, dev_langs, dev_scores = _route_scores(model, dev, encoder=cached,
                                                       ml_encoder=ml_cached)
-    for route, head_oof, rows in (("en", en_oof, idx), ("ml", ml_oof, None), ("zh", zh_oof, zh_idx),
-                                  ("en+ml", both_oof, idx)):
+    covered = {"en": idx, "en+ml": idx, "zh": zh_idx, "ml": np.arange(len(train_rows))}
+    for route, head_oof in (("en", en_oof), ("ml", ml_oof), ("zh", zh_oof), ("en+ml", both_oof)):
         if head_oof is None:
             continue
-        # The multilingual head reads English too, so every dev post calibrates it; en+ml is
-        # calibrated on the English posts whichever route they take (the cascade sends some there).
-        if route == "ml":
-            mask = np.ones(len(dev), bool)
-        else:
-            mask = dev_langs == "en" if route == "en+ml" else dev_routes == route
+        rows, mask = calibration_rows(route, en_rows, dev_routes, dev_langs)
+        if rows is None:
+            rows = covered[route]
+        else:   # a subset of the examples the route's out-of-fold scores cover
+            head_oof = head_oof[np.searchsorted(covered[route], rows)]
         scores = dev_scores[route][mask] if mask.any() else None
-        th = _thresholds(head_oof, y if rows is None else y[rows], scores,
-                         dev_truth[mask] if mask.any() else None)
+        th = _thresholds(head_oof, y[rows], scores, dev_truth[mask] if mask.any() else None)
         if route == "zh":
             model.zh_thresholds = th
         elif route == "en+ml":

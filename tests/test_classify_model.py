@@ -12,7 +12,7 @@ from classify.classifier import TopicModel
 from classify.default_keywords import DEFAULT_KEYWORDS
 from classify.encoder import Encoder
 from classify.lexicon import Lexicon, keyword_pattern
-from classify.train import model_directory
+from classify.train import calibration_rows, model_directory
 from crackdown.config import DEFAULT_TOPICS
 from tests.classify_support import trained  # noqa: F401  (session fixture)
 from tests.conftest import REPO
@@ -166,6 +166,20 @@ def test_the_topic_deep_in_a_long_english_post_is_found(trained):  # noqa: F811
                                  ["en", "en"], **_encoders(config))
     assert "funds_hold" not in short.labels and "store_closure" not in short.labels
     assert {"funds_hold", "store_closure"} & set(long_.labels), long_.scores
+
+
+def test_each_route_is_calibrated_on_the_posts_it_serves():
+    en_rows = np.array([True, False, True, False, False])          # training examples: English?
+    dev_langs = np.array(["en", "de", "zh", "en"])
+    dev_routes = np.array(["en+ml", "ml", "ml", "en+ml"])
+    # The multilingual route serves the other languages only: English posts go en+ml.
+    rows, mask = calibration_rows("ml", en_rows, dev_routes, dev_langs)
+    assert rows.tolist() == [1, 3, 4] and mask.tolist() == [False, True, True, False]
+    rows, mask = calibration_rows("en+ml", en_rows, dev_routes, dev_langs)
+    assert rows is None and mask.tolist() == [True, False, False, True]
+    # Trained on English alone, the multilingual route has nothing else to learn its thresholds on.
+    rows, mask = calibration_rows("ml", np.ones(5, bool), dev_routes, dev_langs)
+    assert rows is None and mask.all()
 
 
 def test_config_keywords_equal_the_default_lexicon():
