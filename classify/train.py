@@ -178,8 +178,8 @@ def _thresholds(oof: np.ndarray, y_train: np.ndarray, dev_scores: np.ndarray | N
 
 def calibration_rows(route: str, en_rows: np.ndarray, dev_routes: np.ndarray,
                      dev_langs: np.ndarray) -> tuple[np.ndarray | None, np.ndarray]:
-    """The training examples (indices; None: all the route's out-of-fold scores cover) and the
-    dev posts (a mask) that calibrate a route: the posts it serves.
+    """The training examples (indices into all of them; None: all the route's out-of-fold scores
+    cover) and the dev posts (a mask) that calibrate a route: the posts it serves.
 
     en+ml serves English posts, whichever route they take (the cascade sends some there). ml
     serves the other languages only (English posts go en+ml, though its head reads English too);
@@ -270,8 +270,8 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
         rows, mask = calibration_rows(route, en_rows, dev_routes, dev_langs)
         if rows is None:
             rows = covered[route]
-        else:   # a subset of the examples the route's out-of-fold scores cover
-            head_oof = head_oof[np.searchsorted(covered[route], rows)]
+        else:   # only ml takes a subset, and its out-of-fold scores cover every example
+            head_oof = head_oof[rows]
         scores = dev_scores[route][mask] if mask.any() else None
         th = _thresholds(head_oof, y[rows], scores, dev_truth[mask] if mask.any() else None)
         if route == "zh":
