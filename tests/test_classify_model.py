@@ -274,6 +274,16 @@ def test_keyword_matching_ignores_case_and_respects_ascii_word_edges():
     assert found("a controversial ruling; 店铺被TRO冻结") == ["tro"]
 
 
+def test_keywords_sharing_a_prefix_match_the_longest_that_fits():
+    pattern = keyword_pattern(["fake", "fake review", "fake reviews", "封号", "封号潮", "fakir"])
+    found = lambda text: [m.group(0) for m in pattern.finditer(text.lower())]  # noqa: E731
+    assert found("Fake reviews again") == ["fake reviews"]
+    assert found("a fake review.") == ["fake review"]
+    # Both longer keywords fail their end boundary here; the shortest still fits.
+    assert found("fake reviewsx, fakir") == ["fake", "fakir"]
+    assert found("封号潮来了，又一个封号") == ["封号潮", "封号"]
+
+
 def test_scores_are_probabilities(trained):  # noqa: F811
     _, config, model = trained
     preds = model.predict(["x", "标题"], ["", "正文"], ["en", "zh"], **_encoders(config))
