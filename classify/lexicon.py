@@ -55,10 +55,6 @@ def _ascii_alnum(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-def _ends_bounded(word: str) -> str:
-    return re.escape(word) + ("(?![a-z0-9])" if _ascii_alnum(word[-1]) else "")
-
-
 def _trie_pattern(words: Sequence[str]) -> str:
     """An alternation of `words` factored by common prefixes ("fake review(?:s|)"), each word
     followed by an end boundary when it ends in an ASCII letter or digit.
@@ -90,7 +86,7 @@ def keyword_pattern(words: Sequence[str]) -> re.Pattern | None:
     A keyword may not start or end inside an ASCII word, in either language list ("TRO" among the
     Chinese keywords must not fire on "controversial"); Chinese characters need no boundary. Not
     \b, which treats Chinese characters as word characters ("KYC审核" has no \b after "KYC").
-    The text is lower-cased once rather than matched with IGNORECASE, the start boundary sits
+    The text is lower-cased once rather than matched with IGNORECASE, and the start boundary sits
     outside the alternation: Python's re can then skip to candidate first characters, about 8x
     faster on long articles. The alternation is a prefix tree (`_trie_pattern`): 30% less again
     on 2,000 seed, realistic and real posts, with identical scores.
