@@ -58,7 +58,7 @@ def fingerprint(config: Config, examples: list[dict], dev: list[dict], encoder_k
     """Changes with the seed data, corrections, dev split, topics and encoders (incl. backend)."""
     h = hashlib.sha256()
     # The training choices are part of the version: changing one retrains.
-    h.update(f"{TRAINER_VERSION}|{EMBEDDING_C}|{NGRAM_C}|{F_BETA}|{MIN_PRECISION}|{DEV_WEIGHT}".encode())
+    h.update(f"{TRAINER_VERSION}|{EMBEDDING_C}|{NGRAM_C}|{F_BETA}|{MIN_PRECISION}|{DEV_WEIGHT}|{LEXICON_WEIGHT}".encode())
     h.update(config.classify.model.encode())
     h.update(encoder_key.encode())
     c = config.classify

@@ -182,6 +182,24 @@ def test_each_route_is_calibrated_on_the_posts_it_serves():
     assert rows is None and mask.all()
 
 
+@pytest.mark.parametrize("constant", ["EMBEDDING_C", "F_BETA", "MIN_PRECISION", "DEV_WEIGHT",
+                                      "LEXICON_WEIGHT"])
+def test_every_training_constant_is_part_of_the_model_version(monkeypatch, tmp_path, constant):
+    """A cached model is reused only if it was trained the same way: its thresholds were chosen
+    on scores that each of these constants shapes."""
+    from classify import train
+    from crackdown.config import ArchiveConfig, ClassifyConfig, Config
+
+    config = Config(path=tmp_path / "config.toml", sources=(),
+                    classify=ClassifyConfig(model_dir=tmp_path / "model"),
+                    archive=ArchiveConfig(path=tmp_path / "archive.db"))
+    example = [{"title": "Amazon suspends sellers", "text": "Accounts deactivated.",
+                "labels": ["store_closure"]}]
+    before = train.fingerprint(config, example, [])
+    monkeypatch.setattr(train, constant, getattr(train, constant) * 1.2)
+    assert train.fingerprint(config, example, []) != before
+
+
 def test_config_keywords_equal_the_default_lexicon():
     """config.toml spells the defaults out so they can be edited; the two must not drift apart."""
     raw = tomllib.loads((REPO / "config.toml").read_text(encoding="utf-8"))
