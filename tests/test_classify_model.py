@@ -182,17 +182,15 @@ def test_each_route_is_calibrated_on_the_posts_it_serves():
     assert rows is None and mask.all()
 
 
-@pytest.mark.parametrize("constant", ["EMBEDDING_C", "F_BETA", "MIN_PRECISION", "DEV_WEIGHT",
-                                      "LEXICON_WEIGHT"])
+@pytest.mark.parametrize("constant", ["EMBEDDING_C", "NGRAM_C", "F_BETA", "MIN_PRECISION",
+                                      "DEV_WEIGHT", "LEXICON_WEIGHT"])
 def test_every_training_constant_is_part_of_the_model_version(monkeypatch, tmp_path, constant):
     """A cached model is reused only if it was trained the same way: its thresholds were chosen
     on scores that each of these constants shapes."""
     from classify import train
-    from crackdown.config import ArchiveConfig, ClassifyConfig, Config
+    from crackdown.config import Config
 
-    config = Config(path=tmp_path / "config.toml", sources=(),
-                    classify=ClassifyConfig(model_dir=tmp_path / "model"),
-                    archive=ArchiveConfig(path=tmp_path / "archive.db"))
+    config = Config(path=tmp_path / "config.toml")   # the defaults: only the constant changes
     example = [{"title": "Amazon suspends sellers", "text": "Accounts deactivated.",
                 "labels": ["store_closure"]}]
     before = train.fingerprint(config, example, [])
