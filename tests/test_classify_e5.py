@@ -69,6 +69,22 @@ def test_nothing_beyond_max_tokens_is_read(e5):
     assert float(whole[0] @ whole[1]) < 0.9999
 
 
+def test_two_lengths_share_the_model_and_keep_their_own_cached_vectors(e5, tmp_path):
+    from classify.embedding_cache import CachedEncoder
+
+    longer = e5.with_max_tokens(256)
+    assert longer.model is e5.model and longer.vectors_id.endswith("|256tok")
+    text = "Sellers describe a week of account reviews and document requests. " * 20 + "Payouts froze."
+    cached = CachedEncoder(e5, tmp_path)
+    short, long = cached.encode([text]), cached.with_max_tokens(256).encode([text])
+    assert float(short[0] @ long[0]) < 0.9999
+    # Each length has its own file: neither overwrote the other's vector of the same text.
+    again = CachedEncoder(e5, tmp_path)
+    assert np.array_equal(again.encode([text]), short)
+    assert np.array_equal(again.with_max_tokens(256).encode([text]), long)
+    assert len(list(tmp_path.glob("embeddings-*.npz"))) == 2
+
+
 def test_a_failed_export_falls_back_to_the_engine(tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("CRACKDOWN_CACHE_DIR", str(tmp_path))
 

@@ -57,6 +57,7 @@ def test_model_directory_round_trips(trained):  # noqa: F811
     assert all(set(meta["thresholds"][route]) == set(config.topic_ids())
                for route in ("en", "ml", "en+ml"))
     assert np.array_equal(loaded.both_thresholds, model.both_thresholds)
+    assert loaded.ml_window_tokens == model.ml_window_tokens == config.classify.multilingual_window_tokens
     posts = [("Amazon suspends hundreds of seller accounts", "Sellers report deactivations.", "en"),
              ("亚马逊封号潮", "大批卖家账号被封，资金被冻结。", "zh")]
     a = model.predict(*map(list, zip(*posts)), **_encoders(config))
@@ -339,6 +340,57 @@ def test_english_posts_are_scored_by_both_encoders_averaged(trained):  # noqa: F
     thresholds = dict(zip(model.topics, model.both_thresholds))
     assert both.labels == [t for t in model.topics if both.scores[t] >= thresholds[t]]
     assert {"funds_hold", "store_closure"} <= set(both.labels), both.scores
+
+
+# A Chinese post that opens with ~170 characters of background (more than 128 e5 tokens) and
+# brings the news after them, within 256 tokens.
+ZH_LATE_NEWS = ("深圳卖家圈这周在聊什么",
+                "这周深圳的卖家圈子里讨论最多的还是旺季备货：海运价格又涨了一轮，不少人把货提前发到了海外仓，"
+                "也有人在算空运的成本划不划算。展会上几家工厂在推新款的充电器和耳机，价格比去年低了一些。"
+                "几个做家居的朋友说今年的广告费用明显上升，转化率却没有跟上，只能调整关键词和预算。"
+                "另外，群里有十几位卖家反映，亚马逊突然封号，店铺被关闭，账户被停用，"
+                "申诉也被驳回，大批卖家的店铺被封。")
+
+
+def test_a_chinese_post_is_read_past_its_first_170_characters(trained):  # noqa: F811
+    from classify.classifier import multilingual_text
+    from classify.windows import clean_post
+
+    _, config, model = trained
+    encoders = _encoders(config)
+    ml = encoders["ml_encoder"]
+    assert ml.max_tokens == 256 and model.ml_window_tokens == 128
+    text = multilingual_text(*clean_post(*ZH_LATE_NEWS))
+    assert 128 < len(ml.model.token_ids([text], 512)[0]) <= 256
+    read = model.predict([ZH_LATE_NEWS[0]], [ZH_LATE_NEWS[1]], ["zh"], **encoders)[0]
+    assert np.array_equal(read.ml_vector, ml.encode([text])[0])
+    cut = model.predict([ZH_LATE_NEWS[0]], [ZH_LATE_NEWS[1]], ["zh"], encoder=encoders["encoder"],
+                        ml_encoder=ml.with_max_tokens(128))[0]
+    # Cut at 128 tokens the encoder never reached the closures; only the keywords saw them.
+    assert read.scores["store_closure"] > cut.scores["store_closure"] + 0.05, (read.scores, cut.scores)
+
+
+def test_english_posts_and_examples_are_read_in_windows_of_128_tokens(trained):  # noqa: F811
+    from classify.classifier import multilingual_text
+    from classify.train import multilingual_vectors
+    from classify.windows import clean_post
+
+    _, config, model = trained
+    encoders = _encoders(config)
+    window = encoders["ml_encoder"].with_max_tokens(model.ml_window_tokens)
+    title = "Amazon closes seller accounts"
+    body = ("Background on the marketplace and its fees, its logistics and its seasons. " * 12
+            + "This week Amazon closed hundreds of seller accounts.")
+    opening = multilingual_text(*clean_post(title, body))
+    assert len(window.model.token_ids([opening], 512)[0]) > 128
+    post = model.predict([title], [body], ["en"], **encoders)[0]
+    assert np.allclose(post.ml_vector, window.encode([opening])[0], atol=0.02)
+    # Training reads its examples the same way, each by its language.
+    zh = multilingual_text(*clean_post(*ZH_LATE_NEWS))
+    vectors = multilingual_vectors(encoders["ml_encoder"], [(*clean_post(title, body), "en"),
+                                                           (*clean_post(*ZH_LATE_NEWS), "zh")], 128)
+    assert np.array_equal(vectors[0], window.encode([opening])[0])
+    assert np.array_equal(vectors[1], encoders["ml_encoder"].encode([zh])[0])
 
 
 def test_undecided_english_posts_get_the_multilingual_second_opinion(trained):  # noqa: F811

@@ -99,6 +99,14 @@ def test_source_field_errors_name_the_source(tmp_path, key, value, expected):
     assert expected in err.value.problem
 
 
+@pytest.mark.parametrize("key,value", [("multilingual_max_tokens", 8),
+                                       ("multilingual_window_tokens", 1024)])
+def test_multilingual_lengths_are_within_what_the_encoder_reads(tmp_path, key, value):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, f"[classify]\n{key} = {value}\n"))
+    assert err.value.key == f"classify.{key}" and "16 to 512" in err.value.problem
+
+
 def test_bad_timezone_and_email_security(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_config(write(tmp_path, '[brief]\ntimezone = "Mars/Olympus"\n'))
