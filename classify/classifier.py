@@ -195,27 +195,31 @@ class TopicModel:
 
     def _ml_probs(self, idx: list[int], cleaned: list[tuple[str, str]], detected: list[str],
                   ml_encoder) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
-        """The multilingual head's probabilities for posts `idx`, and each post's vector (of its
-        title and body start), both by post index.
+        """The multilingual head's probabilities for posts `idx`, and each post's vector, both by
+        post index.
 
         A post in another language is read as its title and body, up to the encoder's own
         max_tokens. An English post is read in windows of `ml_window_tokens`: its title and body
         start, then each later body window, pooled by their maximum as on the en route. Training
-        reads its examples the same way, each by its language."""
+        reads its examples the same way, each by its language. The vector (stored, for grouping a
+        Chinese report with the English coverage of its event) is every post's first window, so
+        that posts in two languages are compared like with like."""
         probs: dict[int, np.ndarray] = {}
         vectors: dict[int, np.ndarray] = {}
+        if not idx:
+            return probs, vectors
+        window = ml_encoder.with_max_tokens(self.ml_window_tokens)
         others = [i for i in idx if detected[i] != "en"]
         if others:
-            encoded = ml_encoder.encode([multilingual_text(*cleaned[i]) for i in others])
-            probs.update(zip(others, self.ml.probs(encoded)))
-            vectors.update(zip(others, encoded))
+            texts = [multilingual_text(*cleaned[i]) for i in others]
+            probs.update(zip(others, self.ml.probs(ml_encoder.encode(texts))))
+            vectors.update(zip(others, window.encode(texts)))
         english = [i for i in idx if detected[i] == "en"]
         if english:
             texts = [[multilingual_text(*cleaned[i]),
                       *body_windows(cleaned[i][1], max_windows=self.max_windows)[1:]]
                      for i in english]
-            encoded = ml_encoder.with_max_tokens(self.ml_window_tokens).encode(
-                [t for ts in texts for t in ts])
+            encoded = window.encode([t for ts in texts for t in ts])
             flat = self.ml.probs(encoded)
             for i, ts, end in zip(english, texts, np.cumsum([len(ts) for ts in texts])):
                 probs[i] = flat[end - len(ts):end].max(axis=0)
