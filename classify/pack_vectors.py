@@ -13,7 +13,7 @@ from classify.classifier import multilingual_text
 from classify.data_io import load_dev, load_seed
 from classify.embedding_cache import write_packaged
 from classify.multilingual import get_multilingual
-from classify.train import prepare_examples
+from classify.train import multilingual_readings, prepare_examples
 from crackdown.config import DEFAULT_TOPICS, ClassifyConfig
 
 
@@ -24,12 +24,10 @@ def main() -> None:
     defaults = ClassifyConfig()
     encoder = get_multilingual(defaults.multilingual, defaults.multilingual_max_tokens)
     prepared = prepare_examples(rows)
-    # Read as training reads them: English examples in one window, the others whole (one file each).
-    for english, reader in ((True, encoder.with_max_tokens(defaults.multilingual_window_tokens)),
-                            (False, encoder)):
-        texts = [multilingual_text(t, b) for t, b, lang in prepared if (lang == "en") == english]
-        target = write_packaged(reader, texts)
-        logging.info("wrote %s (%d texts)", target, len(texts))
+    # Read as training reads them; each length has its own file.
+    for reader, picked in multilingual_readings(encoder, prepared, defaults.multilingual_window_tokens):
+        target = write_packaged(reader, [multilingual_text(*prepared[i][:2]) for i in picked])
+        logging.info("wrote %s (%d texts)", target, len(picked))
 
 
 if __name__ == "__main__":

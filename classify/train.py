@@ -291,16 +291,23 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
     return model
 
 
+def multilingual_readings(ml_encoder, prepared: list[tuple[str, str, str]],
+                          window_tokens: int) -> list[tuple[object, list[int]]]:
+    """Which encoder reads which (title, body, language) examples, as posts in their language are
+    read: English ones cut at `window_tokens` (an English post's opening window), the others at
+    the encoder's own max_tokens."""
+    english = [i for i, (_, _, lang) in enumerate(prepared) if lang == "en"]
+    others = [i for i, (_, _, lang) in enumerate(prepared) if lang != "en"]
+    return [(ml_encoder.with_max_tokens(window_tokens), english), (ml_encoder, others)]
+
+
 def multilingual_vectors(ml_encoder, prepared: list[tuple[str, str, str]],
                          window_tokens: int) -> np.ndarray:
-    """The multilingual encoder's vector of each (title, body, language) example: title and body,
-    an English one cut at `window_tokens` as the opening window of an English post is."""
-    texts = [multilingual_text(t, b) for t, b, _ in prepared]
-    english = np.array([lang == "en" for _, _, lang in prepared], dtype=bool)
-    vectors = np.zeros((len(texts), DIM), dtype=np.float32)
-    for mask, encoder in ((english, ml_encoder.with_max_tokens(window_tokens)), (~english, ml_encoder)):
-        if mask.any():
-            vectors[mask] = encoder.encode([t for t, m in zip(texts, mask) if m])
+    """The multilingual encoder's vector of each example's title and body, read as above."""
+    vectors = np.zeros((len(prepared), DIM), dtype=np.float32)
+    for encoder, rows in multilingual_readings(ml_encoder, prepared, window_tokens):
+        if rows:
+            vectors[rows] = encoder.encode([multilingual_text(*prepared[i][:2]) for i in rows])
     return vectors
 
 
