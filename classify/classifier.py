@@ -212,8 +212,15 @@ class TopicModel:
         others = [i for i in idx if detected[i] != "en"]
         if others:
             texts = [multilingual_text(*cleaned[i]) for i in others]
-            probs.update(zip(others, self.ml.probs(ml_encoder.encode(texts))))
-            vectors.update(zip(others, window.encode(texts)))
+            encoded = ml_encoder.encode(texts)
+            probs.update(zip(others, self.ml.probs(encoded)))
+            vectors.update(zip(others, encoded))
+            # A post longer than one window is read again, cut to it, for its stored vector.
+            longer = [k for k, n in enumerate(ml_encoder.token_counts(texts))
+                      if n > self.ml_window_tokens]
+            if longer:
+                vectors.update(zip([others[k] for k in longer],
+                                   window.encode([texts[k] for k in longer])))
         english = [i for i in idx if detected[i] == "en"]
         if english:
             texts = [[multilingual_text(*cleaned[i]),

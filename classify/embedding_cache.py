@@ -65,6 +65,9 @@ class CachedEncoder:
                                                       self.path.parent)
         return self._lengths[max_tokens]
 
+    def token_counts(self, texts: list[str]) -> list[int]:
+        return self.encoder.token_counts(texts)
+
     def encode(self, texts: list[str]) -> np.ndarray:
         cache = self._load()
         keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]

@@ -71,6 +71,13 @@ class MultilingualEncoder:
         """The same encoder cutting texts at `max_tokens` (the loaded model is shared)."""
         return get_multilingual(self.name, max_tokens)
 
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """How many of the model's tokens each text has (up to 512, all the model reads)."""
+        model = self.model
+        if self._backend == "onnx":
+            return [len(ids) for ids in model.token_ids(texts, 512)]
+        return [min(model.token_count(t or " ", is_query=_AS_QUERY), 512) for t in texts]
+
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)

@@ -372,6 +372,36 @@ def test_a_chinese_post_is_read_past_its_first_170_characters(trained):  # noqa:
     assert read.scores["store_closure"] > cut.scores["store_closure"] + 0.05, (read.scores, cut.scores)
 
 
+def test_a_short_post_in_another_language_is_encoded_once(trained):  # noqa: F811
+    """Within one window, the first window's vector is the post's own reading: no second pass."""
+    _, config, model = trained
+    encoders = _encoders(config)
+    read: list[str] = []
+
+    class Recording:   # the real encoder, noting what it is asked to read
+        def __init__(self, inner):
+            self.inner = inner
+
+        def with_max_tokens(self, n):
+            return Recording(self.inner.with_max_tokens(n))
+
+        def token_counts(self, texts):
+            return self.inner.token_counts(texts)
+
+        def encode(self, texts):
+            read.extend(texts)
+            return self.inner.encode(texts)
+
+    short = ("亚马逊封号潮", "大批卖家账号被封，资金被冻结。")
+    recorded = model.predict([short[0], ZH_LATE_NEWS[0]], [short[1], ZH_LATE_NEWS[1]], ["zh", "zh"],
+                             encoder=encoders["encoder"],
+                             ml_encoder=Recording(encoders["ml_encoder"]))
+    assert sum(short[0] in t for t in read) == 1 and sum(ZH_LATE_NEWS[0] in t for t in read) == 2
+    plain = model.predict([short[0]], [short[1]], ["zh"], **encoders)[0]
+    assert recorded[0].labels == plain.labels and np.allclose(recorded[0].ml_vector, plain.ml_vector,
+                                                              atol=0.02)
+
+
 def test_english_posts_and_examples_are_read_in_windows_of_128_tokens(trained):  # noqa: F811
     from classify.classifier import multilingual_text
     from classify.train import multilingual_vectors
