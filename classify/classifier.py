@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from classify.language import detect_language
+from classify.lexicon import KEYWORD_LANGUAGES, Lexicon
 from classify.windows import body_windows, clean_post, window_texts
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,15 @@ NGRAM_CHARS = 700       # the n-gram route reads the title and the start of the 
 ROUTES = ("en", "ml", "zh", "en+ml")
 METHODS = {"en": "embedding+lexicon", "ml": "multilingual+lexicon", "zh": "ngram+lexicon",
            "en+ml": "embedding+multilingual+lexicon"}
+
+
+def blend(probs: np.ndarray, lex: np.ndarray, langs: list[str]) -> np.ndarray:
+    """The score: the encoder's probabilities with the keyword lexicon's LEXICON_WEIGHT share;
+    a post in a language the keyword lists are not written in gets the probabilities alone."""
+    scores = (1 - LEXICON_WEIGHT) * probs + LEXICON_WEIGHT * lex
+    silent = [i for i, lang in enumerate(langs) if lang not in KEYWORD_LANGUAGES]
+    scores[silent] = probs[silent]
+    return scores
 
 
 def is_chinese(lang: str | None) -> bool:
@@ -141,8 +151,6 @@ class TopicModel:
         `encode(texts) -> (n, dim)` normalised vectors. `route` sends every post one way
         (training calibrates a route's thresholds on all the posts it can read).
         """
-        from classify.lexicon import Lexicon
-
         cleaned = [clean_post(t, b) for t, b in zip(titles, bodies)]
         detected = [detect_language(f"{t}\n{b}", hint) for (t, b), hint in zip(cleaned, langs)]
         routes = [route or self.route(lang) for lang in detected]
@@ -180,7 +188,7 @@ class TopicModel:
         if zh_idx:
             probs[zh_idx] = self._ngram_probs([ngram_text(*cleaned[i]) for i in zh_idx])
 
-        scores = (1 - LEXICON_WEIGHT) * probs + LEXICON_WEIGHT * lex
+        scores = blend(probs, lex, detected)
         en_idx = [i for i, r in enumerate(routes) if r == "en"]
         if en_idx and route is None and self.ml is not None and self.cascade_margin > 0:
             self._second_opinion(en_idx, cleaned, detected, scores, lex, routes, en_probs,

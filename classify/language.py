@@ -3,9 +3,11 @@
 The classifier routes a post by language (the English encoder reads English only), and a
 source's configured `lang` is only a hint: an English-language forum carries German threads, a
 news search returns Spanish articles. Scripts settle Chinese, Japanese, Korean, Russian and other
-Cyrillic at once; Latin-script text is scored by its share of each language's commonest function
-words, which separates the languages sellers write in within a few dozen words, at about
-50,000 posts/s (no model, no dependency).
+Cyrillic, Thai, Arabic, Hebrew, Greek, Devanagari and Vietnamese at once; Latin-script text is
+scored by its share of each language's commonest function words, which separates the languages
+sellers write in within a few dozen words, at about 50,000 posts/s (no model, no dependency).
+Text mostly in a script named by none of these is "und" (undetermined, but not English): it
+must not be read by the English-only encoder.
 """
 
 from __future__ import annotations
@@ -39,8 +41,13 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
                     "tak już ich jego jej może mnie mam został została które który która".split()),
     "nl": frozenset("de het een en van is dat niet op te in zijn voor met ook als er maar om "
                     "aan bij nog wel naar dan wordt ze hij wij".split()),
+    # Indonesian and Malay (Shopee, Tokopedia, Lazada sellers), Turkish (Trendyol, Hepsiburada)
+    "id": frozenset("yang dan di ke dari untuk dengan ini itu tidak akan ada pada juga karena "
+                    "atau sudah bisa saya kami mereka dalam oleh telah harus jika lebih".split()),
+    "tr": frozenset("ve bir bu da de için ile çok ne gibi daha olan ama en değil var mı ben biz "
+                    "onlar ise kadar sonra olarak her göre ya veya şu".split()),
 }
-_WORD = re.compile(r"[a-zà-öø-ÿąćęłńóśźżß']+")
+_WORD = re.compile(r"[a-zà-öø-ÿąćęłńóśźżßıişğ']+")
 # word -> the languages it is a function word of (one dictionary lookup per word, not eight)
 _WORD_LANGS: dict[str, tuple[str, ...]] = {}
 for _lang, _vocab in _FUNCTION_WORDS.items():
@@ -52,6 +59,13 @@ _KANA = re.compile(r"[\u3040-\u30ff]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# Other scripts whose share of the letters names the language outright.
+_SCRIPTS = (("th", re.compile(r"[\u0e00-\u0e7f]")), ("ar", re.compile(r"[\u0600-\u06ff\u0750-\u077f]")),
+            ("he", re.compile(r"[\u0590-\u05ff]")), ("el", re.compile(r"[\u0370-\u03ff]")),
+            ("hi", re.compile(r"[\u0900-\u097f]")))
+# Letters only Vietnamese uses among Latin-script languages (ơ ư đ and the stacked tone marks).
+_VIETNAMESE = re.compile(r"[ơưđƠƯĐ\u1ea0-\u1ef9]")
+_ASCII_LETTERS = re.compile(r"[A-Za-z]")
 
 
 def _count(pattern: re.Pattern, text: str) -> int:
@@ -74,6 +88,15 @@ def detect_language(text: str, hint: str | None = None) -> str:
             return "ko"
         if _count(_CYRILLIC, sample) / letters > 0.3:
             return "uk" if any(c in sample for c in "іїєґ") else "ru"
+        for lang, script in _SCRIPTS:
+            if _count(script, sample) / letters > 0.3:
+                return lang
+        if _count(_VIETNAMESE, sample) / letters > 0.03:
+            return "vi"
+        if _count(_ASCII_LETTERS, sample) / letters < 0.5:
+            # Mostly a script none of the above names: not English, whatever the hint says
+            # unless the hint names a language.
+            return fallback if fallback != "en" else "und"
     words = _WORD.findall(sample.lower())
     if not words:
         return fallback

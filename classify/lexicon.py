@@ -27,6 +27,11 @@ def topic_keywords(topic: TopicConfig) -> tuple[tuple[str, ...], tuple[str, ...]
     return DEFAULT_KEYWORDS.get(topic.id, ((), (), ()))
 
 
+# The languages the keyword lists are written in (README, "Configuration"). A post in another
+# language (Korean, Thai, Turkish...) matches no keyword whatever it says: for it the lexicon is
+# silent, not evidence against a topic.
+KEYWORD_LANGUAGES = frozenset({"en", "zh", "de", "es", "it", "fr", "pl", "ja", "ru", "pt", "nl"})
+
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 # 帐号 / 帐户 are common variants of 账号 / 账户 (account) in simplified text too, and what the

@@ -28,6 +28,7 @@ from classify.classifier import (
     LEXICON_WEIGHT,
     Head,
     TopicModel,
+    blend,
     is_chinese,
     multilingual_text,
     ngram_text,
@@ -197,9 +198,9 @@ def calibration_rows(route: str, en_rows: np.ndarray, dev_routes: np.ndarray,
     return None, dev_routes == route
 
 
-def _oof_blended(x, y, w, lex, c: float) -> np.ndarray:
-    return np.column_stack([(1 - LEXICON_WEIGHT) * _oof_probs(x, y[:, j], w, c)
-                            + LEXICON_WEIGHT * lex[:, j] for j in range(y.shape[1])])
+def _oof_blended(x, y, w, lex, langs: list[str], c: float) -> np.ndarray:
+    probs = np.column_stack([_oof_probs(x, y[:, j], w, c) for j in range(y.shape[1])])
+    return blend(probs, lex, langs)
 
 
 def prepare_examples(rows: list[dict]) -> list[tuple[str, str, str]]:
@@ -224,6 +225,7 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
     y = np.array([[t in e["labels"] for t in topics] for e in train_rows], dtype=bool)
     w = np.array([float(e.get("weight", 1.0)) for e in train_rows])
     lex = lexicon.matrix([p[0] for p in prepared], [p[1] for p in prepared])
+    langs = [p[2] for p in prepared]
 
     # 1. The English route: the examples it reads — English ones (every one with a multilingual
     #    main encoder; every non-Chinese one without a multilingual route) — each as its title and
@@ -236,7 +238,7 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
         en_rows = np.array([not is_chinese(p[2]) for p in prepared], dtype=bool)
     idx = np.where(en_rows)[0]
     emb = cached.encode([window_texts(prepared[i][0], prepared[i][1], 1)[0] for i in idx])
-    en_oof = _oof_blended(emb, y[idx], w[idx], lex[idx], EMBEDDING_C)
+    en_oof = _oof_blended(emb, y[idx], w[idx], lex[idx], [langs[i] for i in idx], EMBEDDING_C)
     model = TopicModel(version=version, topics=topics, encoder_name=config.classify.model,
                        max_seq_length=config.classify.max_seq_length,
                        en=_heads(emb, y[idx], w[idx], EMBEDDING_C),
@@ -254,7 +256,7 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
     if ml_cached is not None:
         vectors = multilingual_vectors(ml_cached, prepared, model.ml_window_tokens)
         model.ml = _heads(vectors, y, w, EMBEDDING_C)
-        ml_oof = _oof_blended(vectors, y, w, lex, EMBEDDING_C)
+        ml_oof = _oof_blended(vectors, y, w, lex, langs, EMBEDDING_C)
         both_oof = (en_oof + ml_oof[idx]) / 2
 
     # 3. Without a multilingual encoder, Chinese examples train the character n-gram model.
@@ -320,7 +322,7 @@ def _fit_ngram(model: TopicModel, texts: list[str], y: np.ndarray, w: np.ndarray
     x = vectorizer.fit_transform(texts)
     heads = [_fit_binary(x, y[:, j], w, NGRAM_C) for j in range(y.shape[1])]
     model.zh_pipeline = (vectorizer, heads)
-    return _oof_blended(x, y, w, lex, NGRAM_C)
+    return _oof_blended(x, y, w, lex, ["zh"] * len(texts), NGRAM_C)
 
 
 def _route_scores(model: TopicModel, rows: list[dict], encoder, ml_encoder):

@@ -137,6 +137,32 @@ def test_posts_are_routed_by_the_language_of_their_own_text(trained):  # noqa: F
     assert preds[0].vector is None and preds[1].vector.shape == (384,)
 
 
+def test_a_post_in_a_language_without_keywords_is_scored_by_its_encoder_alone(trained):  # noqa: F811
+    """The keyword lists are not written in Thai or Korean: for such a post the lexicon is silent,
+    so its score is the multilingual head's probability, not three quarters of it."""
+    from classify.classifier import LEXICON_WEIGHT, multilingual_text
+    from classify.lexicon import Lexicon
+    from classify.windows import clean_post
+
+    _, config, model = trained
+    encoders = _encoders(config)
+    posts = [("ร้านค้าของเราบน Shopee ถูกระงับถาวร", "ร้านค้าของเราบน Shopee ถูกระงับถาวรเมื่อวานนี้ "
+              "และยอดขายทั้งหมดถูกพักไว้ 90 วัน ทีมงานบอกว่าเราละเมิดนโยบายการรีวิว"),
+             ("Amazon sperrt Händlerkonten", "Seit Montag ist mein Verkäuferkonto gesperrt, und die "
+              "Auszahlungen werden zurückgehalten, bis die Prüfung abgeschlossen ist.")]
+    preds = model.predict([p[0] for p in posts], [p[1] for p in posts], ["en", "en"], **encoders)
+    assert [p.lang for p in preds] == ["th", "de"]
+    assert [p.method for p in preds] == ["multilingual+lexicon"] * 2   # never the English encoder
+    texts = [multilingual_text(*clean_post(*p)) for p in posts]
+    probs = model.ml.probs(encoders["ml_encoder"].encode(texts))
+    lex = Lexicon(model.lexicon_topics).matrix([p[0] for p in posts], [p[1] for p in posts])
+    thai = [preds[0].scores[t] for t in model.topics]
+    german = [preds[1].scores[t] for t in model.topics]
+    assert thai == pytest.approx(probs[0], abs=1e-6)
+    assert german == pytest.approx((1 - LEXICON_WEIGHT) * probs[1] + LEXICON_WEIGHT * lex[1], abs=1e-6)
+    assert lex[1].max() > 0   # the German keywords did fire: the blend above is not trivial
+
+
 def test_english_posts_can_take_the_fast_english_route(trained):  # noqa: F811
     """multilingual_english = false: English posts go through the English encoder's windows only."""
     _, config, model = trained

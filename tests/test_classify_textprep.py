@@ -85,6 +85,18 @@ def test_a_long_paragraph_mentioning_notice_words_is_content():
     ("Amazonはレビュー操作を理由に多くの中国系セラーのアカウントを停止した。", "en", "ja"),
     ("亚马逊封号潮持续发酵，多家深圳大卖店铺被关，资金被冻结。", "en", "zh"),
     ("Amazon заблокировал аккаунты сотен продавцов за фейковые отзывы.", "en", "ru"),
+    ("쿠팡이 상품명 정책을 위반한 판매자들의 판매를 일괄 중단했다.", "en", "ko"),
+    ("ร้านค้าของฉันบน Shopee ถูกระงับและยอดขายถูกพักไว้ 30 วัน", "en", "th"),
+    ("تم تعليق حسابي على نون وتجميد أرباحي حتى إشعار آخر", "en", "ar"),
+    ("Shopee khóa tài khoản người bán và giữ lại tiền hàng trong 30 ngày.", "en", "vi"),
+    ("Trendyol satıcı hesabımı kapattı ve ödemelerim bloke edildi, bu konuda bilen var mı?", "en", "tr"),
+    ("Akun toko saya di Tokopedia dibekukan dan dana penjualan ditahan karena dugaan pelanggaran.",
+     "en", "id"),
+    ("Το Amazon ανέστειλε τους λογαριασμούς πολλών πωλητών για ψεύτικες κριτικές.", "en", "el"),
+    # a script none of the rules names: not English (never the English-only encoder), the hint
+    # naming its language if there is one
+    ("Amazon-მა გამყიდველების ანგარიშები დაბლოკა და თანხები გაყინა.", "en", "und"),
+    ("Amazon-მა გამყიდველების ანგარიშები დაბლოკა და თანხები გაყინა.", "ka", "ka"),
     ("ASIN suspended", "de", "de"),        # too few words to call: the hint stands
     ("", "fr", "fr"),
 ])
