@@ -18,6 +18,10 @@ SAMPLE_CHARS = 1500
 # A Latin-script language must cover this share of the sample's words to be named; below it the
 # text is too short or too mixed to call, and the caller's hint (or English) stands.
 MIN_SHARE = 0.06
+# English prose is a third or more English function words; a text of this many words with
+# under 2% of them is in some language the lists do not name.
+MIN_WORDS_NOT_ENGLISH = 30
+MAX_ENGLISH_SHARE = 0.02
 
 _FUNCTION_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset("the and of to a in is that for it on with as was are be this have from by "
@@ -106,6 +110,10 @@ def detect_language(text: str, hint: str | None = None) -> str:
             hits[lang] += 1
     best = max(hits, key=hits.get)
     if hits[best] / len(words) < MIN_SHARE:
+        # A long Latin-script text with almost no English function words is not English either
+        # (Swedish, Czech, Romanian...): the multilingual encoder reads it, not the English one.
+        if len(words) >= MIN_WORDS_NOT_ENGLISH and hits["en"] / len(words) < MAX_ENGLISH_SHARE:
+            return fallback if fallback != "en" else "und"
         return fallback
     hinted = (hint or "").lower()[:2]
     if hinted in hits and hits[hinted] >= 0.8 * hits[best]:

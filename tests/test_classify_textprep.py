@@ -97,6 +97,10 @@ def test_a_long_paragraph_mentioning_notice_words_is_content():
     # naming its language if there is one
     ("Amazon-მა გამყიდველების ანგარიშები დაბლოკა და თანხები გაყინა.", "en", "und"),
     ("Amazon-მა გამყიდველების ანგარიშები დაბლოკა და თანხები გაყინა.", "ka", "ka"),
+    # a long Latin-script text with almost no English function words is not English either
+    ("Amazon har stängt av hundratals säljarkonton den här veckan och hållit inne utbetalningarna. "
+     "Säljarna säger att de inte fått någon förklaring och att pengarna har varit frysta i över en "
+     "månad nu, vilket gör det svårt att betala leverantörer och personal.", "en", "und"),
     ("ASIN suspended", "de", "de"),        # too few words to call: the hint stands
     ("", "fr", "fr"),
 ])
