@@ -54,13 +54,19 @@ NGRAM_C = 10.0
 F_BETA = 2.0
 MIN_PRECISION = 0.8
 DEV_WEIGHT = 3
+# The multilingual route's thresholds sit this far below the ones chosen on dev. Our dev posts in
+# other languages read more clearly to e5 than real ones: on 95 real Chinese and other-language
+# posts gathered outside the repository, every half of them gained (macro-F1 +0.02 to +0.10),
+# while dev and test, written by us, prefer the chosen ones (README, "Judging it").
+ML_THRESHOLD_SHIFT = 0.05
 
 
 def fingerprint(config: Config, examples: list[dict], dev: list[dict], encoder_key: str = "") -> str:
     """Changes with the seed data, corrections, dev split, topics and encoders (incl. backend)."""
     h = hashlib.sha256()
     # The training choices are part of the version: changing one retrains.
-    h.update(f"{TRAINER_VERSION}|{EMBEDDING_C}|{NGRAM_C}|{F_BETA}|{MIN_PRECISION}|{DEV_WEIGHT}|{LEXICON_WEIGHT}".encode())
+    h.update(f"{TRAINER_VERSION}|{EMBEDDING_C}|{NGRAM_C}|{F_BETA}|{MIN_PRECISION}|{DEV_WEIGHT}|"
+             f"{LEXICON_WEIGHT}|{ML_THRESHOLD_SHIFT}".encode())
     h.update(config.classify.model.encode())
     h.update(encoder_key.encode())
     c = config.classify
@@ -284,6 +290,8 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
             model.zh_thresholds = th
         elif route == "en+ml":
             model.both_thresholds = th
+        elif route == "ml":
+            model.ml.thresholds = th - ML_THRESHOLD_SHIFT
         else:
             getattr(model, route).thresholds = th
 

@@ -210,7 +210,7 @@ def test_each_route_is_calibrated_on_the_posts_it_serves():
 
 
 @pytest.mark.parametrize("constant", ["EMBEDDING_C", "NGRAM_C", "F_BETA", "MIN_PRECISION",
-                                      "DEV_WEIGHT", "LEXICON_WEIGHT"])
+                                      "DEV_WEIGHT", "LEXICON_WEIGHT", "ML_THRESHOLD_SHIFT"])
 def test_every_training_constant_is_part_of_the_model_version(monkeypatch, tmp_path, constant):
     """A cached model is reused only if it was trained the same way: its thresholds were chosen
     on scores that each of these constants shapes."""
@@ -223,6 +223,25 @@ def test_every_training_constant_is_part_of_the_model_version(monkeypatch, tmp_p
     before = train.fingerprint(config, example, [])
     monkeypatch.setattr(train, constant, getattr(train, constant) * 1.2)
     assert train.fingerprint(config, example, []) != before
+
+
+def test_the_multilingual_route_thresholds_sit_below_those_chosen_on_dev(trained, monkeypatch,  # noqa: F811
+                                                                       tmp_path):
+    """Real posts in other languages score lower than our dev posts: the ml route's thresholds are
+    the chosen ones lowered by ML_THRESHOLD_SHIFT; the English route's are left as chosen."""
+    import dataclasses
+
+    from classify import train
+    from classify.stage import load_model
+
+    _, config, model = trained
+    assert train.ML_THRESHOLD_SHIFT == 0.05
+    monkeypatch.setattr(train, "ML_THRESHOLD_SHIFT", 0.0)
+    unshifted = load_model(dataclasses.replace(
+        config, classify=dataclasses.replace(config.classify, model_dir=tmp_path / "model")))
+    assert unshifted.version != model.version
+    assert np.allclose(model.ml.thresholds, unshifted.ml.thresholds - 0.05)
+    assert np.allclose(model.both_thresholds, unshifted.both_thresholds)
 
 
 def test_config_keywords_equal_the_default_lexicon():
