@@ -98,8 +98,8 @@ def detect_language(text: str, hint: str | None = None) -> str:
         if _count(_VIETNAMESE, sample) / letters > 0.03:
             return "vi"
         if _count(_ASCII_LETTERS, sample) / letters < 0.5:
-            # Mostly a script none of the above names: not English, whatever the hint says
-            # unless the hint names a language.
+            # Mostly a script none of the above names: not English. A hint other than English
+            # names it; else it is "und".
             return fallback if fallback != "en" else "und"
     words = _WORD.findall(sample.lower())
     if not words:
