@@ -101,7 +101,7 @@ class StorePipeline:
     def process_item(self, item: PostItem) -> PostItem:
         spider = self.crawler.spider
         text = f"{item.title}\n{item.body}"
-        lang = detect_lang(text) if text.strip() else (item.lang or "en")
+        lang = detect_lang(text, item.lang) if text.strip() else (item.lang or "en")
         row = {
             "url": item.url, "source_id": item.source_id, "title": item.title,
             "body": item.body, "author": (item.author or None), "published_at": item.published,

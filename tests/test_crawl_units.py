@@ -12,7 +12,7 @@ import pytest
 from crackdown.config import ConfigError, parse_config
 from crawlers.dates import zone
 from crawlers.encoding import decode_body, feed_as_utf8
-from crawlers.normalize import canonical_url, content_hash, to_utc_iso
+from crawlers.normalize import canonical_url, content_hash, detect_lang, to_utc_iso
 from crawlers.politeness import retry_after_seconds
 from crawlers.spiders.feed import entry_to_item, is_truncated, parse_feed_bytes
 from crawlers.spiders.html import list_page_items
@@ -169,3 +169,17 @@ def test_shipped_config_covers_marketplaces_languages_and_tiers():
     for s in sources:
         hosts.setdefault(s.url.split("/")[2], []).append(s.download_delay)
     assert all(d == 10.0 for d in hosts["www.reddit.com"] + hosts["news.google.com"])
+
+
+@pytest.mark.parametrize("text,hint,stored", [
+    ("亚马逊封号潮持续发酵，多家深圳大卖店铺被关，资金被冻结。", None, "zh"),
+    ("Amazon hat die Konten von mehreren hundert Händlern gesperrt und die Auszahlungen "
+     "zurückgehalten.", "en", "de"),
+    ("ร้านค้าของฉันบน Shopee ถูกระงับและยอดขายถูกพักไว้ 30 วัน", None, "th"),
+    ("Amazonはレビュー操作を理由に多くのセラーのアカウントを停止した。", None, "ja"),
+    ("Prime Day", "fr", "fr"),      # too short to call: the feed's language stands
+    ("Amazon suspended hundreds of seller accounts this week.", None, "en"),
+])
+def test_posts_are_stored_with_the_language_the_classifier_reads(text, hint, stored):
+    """posts.lang was 'zh' or 'en' only, so an analyst could not find German or Thai posts."""
+    assert detect_lang(text, hint) == stored

@@ -28,7 +28,7 @@ MIN_CANDIDATES = 1000
 
 
 class NoEmbedding(LookupError):
-    """The post has no stored embedding (unknown id, not classified yet, or Chinese)."""
+    """The post has no stored embedding (unknown id, not classified yet, or not English)."""
 
 
 def post_vector(db: Database, post_id: int) -> np.ndarray:
@@ -38,8 +38,8 @@ def post_vector(db: Database, post_id: int) -> np.ndarray:
         if known is None:
             raise NoEmbedding(f"no post {post_id} in the archive; find ids with `crackdown search`")
         raise NoEmbedding(f"post {post_id} has no stored embedding (run `crackdown classify`; "
-                          "Chinese posts are classified by character n-grams and have none, so "
-                          "use `crackdown search` for them)")
+                          "posts in languages other than English have none, so use "
+                          "`crackdown search` for them)")
     return np.frombuffer(row[0], dtype=np.float32)
 
 
