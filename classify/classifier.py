@@ -250,9 +250,11 @@ class TopicModel:
                      if (np.abs(scores[i] - self.en.thresholds) < self.cascade_margin).any()]
         second, vectors = self._ml_probs(undecided, cleaned, detected, ml_encoder)
         ml_vectors.update(vectors)
+        if not undecided:
+            return
+        both = np.stack([(en_probs[i] + second[i]) / 2 for i in undecided])
+        scores[undecided] = blend(both, lex[undecided], [detected[i] for i in undecided])
         for i in undecided:
-            both = (en_probs[i] + second[i]) / 2
-            scores[i] = (1 - LEXICON_WEIGHT) * both + LEXICON_WEIGHT * lex[i]
             routes[i] = "en+ml"
 
     def thresholds(self, route: str) -> np.ndarray:
