@@ -51,9 +51,13 @@ def test_sigterm_mid_download_is_an_interruption_not_a_timeout(tmp_path, http_se
     db_path = tmp_path / "archive.db"
     proc = popen_cli("--config", str(config), *command)
     try:
+        # The fast source is finished once its health is written, a moment after its posts:
+        # signalling between the two would interrupt it too (seen once in a full run).
         wait_until(lambda: http_server.hits("/slow/feed") >= 1
-                    and _count(db_path, "SELECT COUNT(*) FROM posts WHERE source_id = 'fast'") == 2,
-                    60, "the fast source stored and the slow one in flight")
+                    and _count(db_path, "SELECT COUNT(*) FROM posts WHERE source_id = 'fast'") == 2
+                    and _count(db_path, "SELECT COUNT(*) FROM sources WHERE id = 'fast' "
+                                        "AND last_ok_at IS NOT NULL") == 1,
+                    60, "the fast source finished and the slow one in flight")
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=30)
     finally:
