@@ -100,8 +100,12 @@ def group_posts(posts: Sequence[dict], vectors: dict[int, np.ndarray] | None = N
     edges = _hash_edges(posts, near, window_hours) + _title_edges(posts, chinese, near, window_hours)
     if ml_vectors:
         edges += _cross_language_edges(posts, chinese, near, ml_vectors)
-    row = {}
+    edges.sort(key=lambda e: -e[0])
+    row: dict[int, int] = {}
     sims = None
+    # Embedding links stay in arrays, strongest first: on a busy day of look-alike posts they run
+    # into the millions, too many to build, sort and walk one Python tuple at a time.
+    linked = np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     if vectors:
         have = [i for i, p in enumerate(posts) if not chinese[i] and p["id"] in vectors]
         if len(have) > 1:
@@ -109,25 +113,52 @@ def group_posts(posts: Sequence[dict], vectors: dict[int, np.ndarray] | None = N
             mat /= np.maximum(np.linalg.norm(mat, axis=1, keepdims=True), 1e-9)
             sims = mat @ mat.T
             row = {i: k for k, i in enumerate(have)}
-            for a, b in zip(*np.nonzero(np.triu(sims >= EMBEDDING_SIMILARITY, k=1))):
-                if near(have[a], have[b], window_hours):
-                    edges.append((float(sims[a, b]), have[a], have[b]))
-    edges.sort(key=lambda e: -e[0])
+            at = np.array([np.nan if hours[i] is None else hours[i] for i in have])
+            undated = np.isnan(at)
+            close = (np.abs(at[:, None] - at[None, :]) <= window_hours) | undated[:, None] | undated
+            a, b = np.nonzero(np.triu((sims >= EMBEDDING_SIMILARITY) & close, k=1))
+            cosine = sims[a, b].astype(np.float64)
+            order = np.argsort(-cosine, kind="stable")
+            index = np.array(have)
+            linked = cosine[order], index[a[order]], index[b[order]]
 
     members = {i: [i] for i in range(n)}
-    owner = list(range(n))
-    for strength, i, j in edges:
-        gi, gj = owner[i], owner[j]
+    owner = np.arange(n)
+
+    def join(strength: float, i: int, j: int) -> None:
+        gi, gj = int(owner[i]), int(owner[j])
         if gi == gj:
-            continue
+            return
         if strength < HASH_LINK and sims is not None and not _cohesive(members[gi], members[gj],
                                                                          row, sims):
-            continue
+            return
         if len(members[gi]) < len(members[gj]):
             gi, gj = gj, gi
-        for k in members[gj]:
-            owner[k] = gi
+        owner[members[gj]] = gi
         members[gi] += members.pop(gj)
+
+    done = 0
+
+    def join_linked(upto: int) -> None:
+        """Embedding links [done, upto), in order; a chunk's links inside one group are skipped
+        at once (groups only grow, so they stay inside one)."""
+        nonlocal done
+        cosine, first, second = linked
+        for start in range(done, upto, 4096):
+            stop = min(start + 4096, upto)
+            live = np.nonzero(owner[first[start:stop]] != owner[second[start:stop]])[0] + start
+            for k in live.tolist():
+                join(float(cosine[k]), int(first[k]), int(second[k]))
+        done = max(done, upto)
+
+    # Strongest first, in the order one stably sorted list of all links would give: before each
+    # hash, title, name or cross-language link, the embedding links stronger than it (on a tie,
+    # the other link first).
+    ascending = -linked[0]
+    for strength, i, j in edges:
+        join_linked(int(np.searchsorted(ascending, -strength, side="left")))
+        join(strength, i, j)
+    join_linked(len(linked[0]))
     return [sorted((posts[k] for k in m), key=lambda p: p.get("dated_at") or "")
             for m in members.values()]
 
