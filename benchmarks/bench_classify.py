@@ -37,7 +37,7 @@ DEMO_CORPUS = REPO / "crawlers" / "demo_site" / "corpus"
 
 def demo_eval_rows() -> list[dict]:
     """The demo corpus as labelled eval rows (its human `topics`; never used for training)."""
-    from crawlers.normalize import detect_lang
+    from classify.language import detect_language
 
     rows = []
     for path in sorted(DEMO_CORPUS.glob("*.jsonl")):
@@ -45,7 +45,7 @@ def demo_eval_rows() -> list[dict]:
             if line.strip():
                 post = json.loads(line)
                 rows.append({"id": post["id"], "title": post["title"], "text": post["body"],
-                             "lang": detect_lang(f"{post['title']}\n{post['body']}"),
+                             "lang": detect_language(f"{post['title']}\n{post['body']}"),
                              "labels": post["topics"]})
     return rows
 

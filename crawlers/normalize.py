@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import lxml.html
 
-from classify.language import detect_language
 from crawlers.dates import parse_date
 
 _TRACKING_PARAMS = {
@@ -115,10 +114,3 @@ def content_hash(title: str, body: str) -> str:
     basis = re.sub(r"\W+", " ", f"{title}\n{body}".lower()).strip()
     return hashlib.sha1(basis.encode("utf-8")).hexdigest()
 
-
-def detect_lang(text: str, hint: str | None = None) -> str:
-    """The post's language as stored in `posts.lang` ('en', 'zh', 'de', 'ja', 'th'...; 'und' when
-    no rule names it): the classifier's own detection, so an analyst filtering the archive by
-    language sees what the classifier read. `hint` (the feed's or item's language) decides only
-    text too short or mixed to call."""
-    return detect_language(text, hint)

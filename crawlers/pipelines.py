@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from scrapy.exceptions import DropItem
 
+from classify.language import detect_language
 from crackdown.archive import open_archive, posts, utcnow
 from crawlers.dates import zone
 from crawlers.extract import extract_article
@@ -16,7 +17,6 @@ from crawlers.normalize import (
     canonical_url,
     clean_text,
     content_hash,
-    detect_lang,
     html_to_text,
     to_utc_iso,
 )
@@ -101,7 +101,10 @@ class StorePipeline:
     def process_item(self, item: PostItem) -> PostItem:
         spider = self.crawler.spider
         text = f"{item.title}\n{item.body}"
-        lang = detect_lang(text, item.lang) if text.strip() else (item.lang or "en")
+        # posts.lang is the classifier's own reading of the text, so an analyst filtering by
+        # language sees what the classifier read; the feed's language only decides text too
+        # short or mixed to call.
+        lang = detect_language(text, item.lang) if text.strip() else (item.lang or "en")
         row = {
             "url": item.url, "source_id": item.source_id, "title": item.title,
             "body": item.body, "author": (item.author or None), "published_at": item.published,

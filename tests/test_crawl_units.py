@@ -9,10 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from classify.language import detect_language
 from crackdown.config import ConfigError, parse_config
 from crawlers.dates import zone
 from crawlers.encoding import decode_body, feed_as_utf8
-from crawlers.normalize import canonical_url, content_hash, detect_lang, to_utc_iso
+from crawlers.normalize import canonical_url, content_hash, to_utc_iso
 from crawlers.politeness import retry_after_seconds
 from crawlers.spiders.feed import entry_to_item, is_truncated, parse_feed_bytes
 from crawlers.spiders.html import list_page_items
@@ -182,4 +183,4 @@ def test_shipped_config_covers_marketplaces_languages_and_tiers():
 ])
 def test_posts_are_stored_with_the_language_the_classifier_reads(text, hint, stored):
     """posts.lang was 'zh' or 'en' only, so an analyst could not find German or Thai posts."""
-    assert detect_lang(text, hint) == stored
+    assert detect_language(text, hint) == stored

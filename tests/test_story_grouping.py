@@ -6,20 +6,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import numpy as np
-
 from reports.stories import group_posts
+from tests.test_stories_sizes import angle
 
 START = datetime(2021, 5, 13, 8, tzinfo=timezone.utc)
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
          "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo"]
-
-
-def angle(degrees: float) -> np.ndarray:
-    """A unit vector in one plane: two of them have the cosine of the angle between them."""
-    v = np.zeros(16, dtype=np.float32)
-    v[0], v[1] = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
-    return v
 
 
 def post(post_id: int, hours: float | None = 0.0, content_hash: str | None = None) -> dict:
