@@ -48,6 +48,7 @@ def test_training_examples_copy_no_text_from_the_realistic_splits():
     titles = {r["title"].strip().lower(): r["id"] for r in dev + test}
     for name, file_rows in rows.items():
         for r in file_rows:
-            assert r["title"].strip().lower() not in titles, (name, r["id"])
+            title = r["title"].strip().lower()
+            assert title not in titles, (name, r["id"], titles.get(title))
             copied = {seen[s] for s in _shingles(f"{r['title']} {r['text']}") if s in seen}
             assert not copied, (name, r["id"], sorted(copied))
