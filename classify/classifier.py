@@ -119,6 +119,14 @@ class TopicModel:
     ml_english: bool = False          # English posts are read by both encoders (route en+ml)
     both_thresholds: np.ndarray | None = None   # the en+ml route's, chosen on English posts
     ml_window_tokens: int = 128       # each window of an English post, read by the multilingual encoder
+    _lexicon: Lexicon | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """The keyword lexicon, compiled at first use (a few hundred keywords: ~35 ms)."""
+        if self._lexicon is None:
+            self._lexicon = Lexicon(self.lexicon_topics)
+        return self._lexicon
 
     def route(self, lang: str | None) -> str:
         """Which route a post in `lang` (as detected) takes."""
@@ -154,9 +162,8 @@ class TopicModel:
         cleaned = [clean_post(t, b) for t, b in zip(titles, bodies)]
         detected = [detect_language(f"{t}\n{b}", hint) for (t, b), hint in zip(cleaned, langs)]
         routes = [route or self.route(lang) for lang in detected]
-        lexicon = Lexicon(self.lexicon_topics)
-        lex = lexicon.matrix([t for t, _ in cleaned], [b for _, b in cleaned])
-        lex = lex[:, [lexicon.topics.index(k) for k in self.topics]]
+        lex = self.lexicon.matrix([t for t, _ in cleaned], [b for _, b in cleaned])
+        lex = lex[:, [self.lexicon.topics.index(k) for k in self.topics]]
         probs = np.zeros((len(cleaned), len(self.topics)))
         en_probs: dict[int, np.ndarray] = {}
         vectors: dict[int, np.ndarray] = {}
