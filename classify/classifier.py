@@ -5,7 +5,8 @@ A post is cleaned of page furniture (`classify.textprep`), its language read fro
 - `en` — English (or every language, when the configured encoder is multilingual): the title
   with each of up to `max_windows` body windows through the fast English encoder, one logistic
   regression per topic on each window, the windows' scores pooled by their maximum (a topic that
-  arrives in the third paragraph still counts);
+  arrives in the third paragraph still counts); for an English post that reading is mixed half
+  and half with the English phrase model's (`classify.phrases`: word n-grams of the whole post);
 - `ml` — any other language, when a multilingual encoder is configured: title and body through
   it (multilingual-e5-small, up to its `max_tokens`), one logistic regression per topic;
 - `en+ml` — English with `multilingual_english` (the default): both of the above read the post
@@ -35,11 +36,13 @@ import numpy as np
 
 from classify.language import detect_language
 from classify.lexicon import KEYWORD_LANGUAGES, Lexicon
+from classify.phrases import phrase_text
 from classify.windows import body_windows, clean_post, window_texts
 
 log = logging.getLogger(__name__)
 
 LEXICON_WEIGHT = 0.25   # share of the score that comes from the keyword lexicon
+PHRASE_SHARE = 0.5      # share of an English post's English-route reading from its phrases
 NGRAM_CHARS = 700       # the n-gram route reads the title and the start of the body
 ROUTES = ("en", "ml", "zh", "en+ml")
 METHODS = {"en": "embedding+lexicon", "ml": "multilingual+lexicon", "zh": "ngram+lexicon",
@@ -118,6 +121,7 @@ class TopicModel:
     cascade_margin: float = 0.0       # English posts this close to a threshold get a second opinion
     ml_english: bool = False          # English posts are read by both encoders (route en+ml)
     both_thresholds: np.ndarray | None = None   # the en+ml route's, chosen on English posts
+    phrases: object | None = None     # English PhraseModel (or its file, loaded at first use)
     ml_window_tokens: int = 128       # each window of an English post, read by the multilingual encoder
     _lexicon: Lexicon | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -139,6 +143,13 @@ class TopicModel:
         return "zh" if is_chinese(lang) else "en"
 
     # --- scoring -----------------------------------------------------------------------------
+    def _phrase_probs(self, texts: list[str]) -> np.ndarray | None:
+        if isinstance(self.phrases, Path):   # loaded at first use, like the n-gram model
+            import joblib
+
+            self.phrases = joblib.load(self.phrases)
+        return self.phrases.probs(texts) if self.phrases is not None else None
+
     def _ngram_probs(self, texts: list[str]) -> np.ndarray:
         if isinstance(self.zh_pipeline, Path):   # loaded at first use: importing sklearn costs ~1 s
             import joblib
@@ -182,6 +193,12 @@ class TopicModel:
                 en_probs[i] = self.en.probs(block).max(axis=0)
                 mean = block.mean(axis=0)
                 vectors[i] = (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
+            # An English post's reading is half its windows' and half its phrases' (phrases.py).
+            english = [i for i in read_idx if detected[i] == "en"]
+            phrase = self._phrase_probs([phrase_text(*cleaned[i]) for i in english])
+            if phrase is not None:
+                for i, p in zip(english, phrase):
+                    en_probs[i] = (1 - PHRASE_SHARE) * en_probs[i] + PHRASE_SHARE * p
         ml_idx = [i for i, r in enumerate(routes) if r in ("ml", "en+ml")]
         ml_probs, ml_vectors = self._ml_probs(ml_idx, cleaned, detected, ml_encoder)
         for i, way in enumerate(routes):
@@ -287,6 +304,8 @@ class TopicModel:
             arrays["both_thresholds"] = self.both_thresholds
         np.savez(directory / "heads.npz", **arrays)
         joblib.dump(self.zh_pipeline, directory / "zh_ngram.joblib")
+        if self.phrases is not None:
+            joblib.dump(self.phrases, directory / "en_phrases.joblib")
         (directory / "model.json").write_text(json.dumps({
             "version": self.version, "topics": self.topics, "encoder": self.encoder_name,
             "ml_encoder": self.ml_encoder_name, "max_seq_length": self.max_seq_length,
@@ -306,6 +325,8 @@ class TopicModel:
                    max_seq_length=meta["max_seq_length"], en=Head.from_arrays(heads, "en_"),
                    ml=Head.from_arrays(heads, "ml_"), ml_encoder_name=meta.get("ml_encoder", ""),
                    zh_pipeline=directory / "zh_ngram.joblib",
+                   phrases=(directory / "en_phrases.joblib"
+                            if (directory / "en_phrases.joblib").exists() else None),
                    zh_thresholds=heads["zh_thresholds"] if "zh_thresholds" in heads else None,
                    both_thresholds=heads["both_thresholds"] if "both_thresholds" in heads else None,
                    lexicon_topics=lexicon_topics, metrics=meta.get("metrics", {}),

@@ -7,7 +7,9 @@
 3. Fit one logistic regression per topic on each route's vectors: the English encoder's
    (title + first body window) for English examples, the multilingual encoder's for examples in
    every language (it reads English too, and a head trained on all of them transfers across
-   languages), and, without a multilingual encoder, a Chinese character n-gram model.
+   languages), and, without a multilingual encoder, a Chinese character n-gram model. English
+   examples also train the English phrase model (word n-grams, `classify.phrases`), whose
+   out-of-fold probabilities are mixed into the English route's as predict mixes them.
 4. Choose per-topic thresholds per route for a warning system: the threshold with the best F2
    (recall weighted above precision) whose precision stays at or above MIN_PRECISION, on the
    realistic dev split together with out-of-fold predictions of the training split, each route
@@ -26,6 +28,7 @@ import numpy as np
 
 from classify.classifier import (
     LEXICON_WEIGHT,
+    PHRASE_SHARE,
     Head,
     TopicModel,
     blend,
@@ -38,12 +41,13 @@ from classify.embedding_cache import CachedEncoder
 from classify.language import detect_language
 from classify.lexicon import Lexicon, topic_keywords
 from classify.multilingual import DIM
+from classify.phrases import PHRASE_C, fit_phrases, phrase_text
 from classify.windows import clean_post, window_texts
 from crackdown.config import Config
 
 log = logging.getLogger(__name__)
 
-TRAINER_VERSION = "11"  # bump when training changes in a way that should invalidate cached models
+TRAINER_VERSION = "13"  # bump when training changes in a way that should invalidate cached models
 CORRECTION_WEIGHT = 3.0
 # Inverse regularisation per route, chosen on dev F1: embeddings are dense and few (384),
 # n-gram features sparse and many, so the n-gram heads need a looser penalty.
@@ -67,7 +71,7 @@ def fingerprint(config: Config, examples: list[dict], dev: list[dict], encoder_k
     h = hashlib.sha256()
     # The training choices are part of the version: changing one retrains.
     h.update(f"{TRAINER_VERSION}|{EMBEDDING_C}|{NGRAM_C}|{F_BETA}|{MIN_PRECISION}|{DEV_WEIGHT}|"
-             f"{LEXICON_WEIGHT}|{ML_THRESHOLD_SHIFT}".encode())
+             f"{LEXICON_WEIGHT}|{ML_THRESHOLD_SHIFT}|{PHRASE_SHARE}|{PHRASE_C}".encode())
     h.update(config.classify.model.encode())
     h.update(encoder_key.encode())
     c = config.classify
@@ -245,7 +249,16 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
         en_rows = np.array([not is_chinese(p[2]) for p in prepared], dtype=bool)
     idx = np.where(en_rows)[0]
     emb = cached.encode([window_texts(prepared[i][0], prepared[i][1], 1)[0] for i in idx])
-    en_oof = _oof_blended(emb, y[idx], w[idx], lex[idx], [langs[i] for i in idx], EMBEDDING_C)
+    en_probs = np.column_stack([_oof_probs(emb, y[idx, j], w[idx], EMBEDDING_C)
+                                for j in range(y.shape[1])])
+    # The English examples' phrases (phrases.py), mixed into their reading as predict mixes them.
+    english = np.array([langs[i] == "en" for i in idx], dtype=bool)
+    phrases = None
+    if english.sum() >= 10:
+        phrases, phrase_oof = fit_phrases([phrase_text(*prepared[i][:2]) for i in idx[english]],
+                                          y[idx[english]], w[idx[english]], _fit_binary, _oof_probs)
+        en_probs[english] = (1 - PHRASE_SHARE) * en_probs[english] + PHRASE_SHARE * phrase_oof
+    en_oof = blend(en_probs, lex[idx], [langs[i] for i in idx])
     model = TopicModel(version=version, topics=topics, encoder_name=config.classify.model,
                        max_seq_length=config.classify.max_seq_length,
                        en=_heads(emb, y[idx], w[idx], EMBEDDING_C),
@@ -254,7 +267,8 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
                        cascade_margin=config.classify.cascade_margin if ml_cached else 0.0,
                        ml_english=bool(ml_cached) and config.classify.multilingual_english,
                        ml_window_tokens=config.classify.multilingual_window_tokens,
-                       ml_encoder_name=config.classify.multilingual if ml_cached else "")
+                       ml_encoder_name=config.classify.multilingual if ml_cached else "",
+                       phrases=phrases)
 
     # 2. The multilingual route: every example, every language, each read as a post in its
     #    language is (an English one in a window of multilingual_window_tokens). English examples

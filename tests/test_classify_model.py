@@ -58,6 +58,7 @@ def test_model_directory_round_trips(trained):  # noqa: F811
                for route in ("en", "ml", "en+ml"))
     assert np.array_equal(loaded.both_thresholds, model.both_thresholds)
     assert loaded.ml_window_tokens == model.ml_window_tokens == config.classify.multilingual_window_tokens
+    assert (folder / "en_phrases.joblib").exists()   # the English phrase model travels with it
     posts = [("Amazon suspends hundreds of seller accounts", "Sellers report deactivations.", "en"),
              ("亚马逊封号潮", "大批卖家账号被封，资金被冻结。", "zh")]
     a = model.predict(*map(list, zip(*posts)), **_encoders(config))
@@ -210,7 +211,8 @@ def test_each_route_is_calibrated_on_the_posts_it_serves():
 
 
 @pytest.mark.parametrize("constant", ["EMBEDDING_C", "NGRAM_C", "F_BETA", "MIN_PRECISION",
-                                      "DEV_WEIGHT", "LEXICON_WEIGHT", "ML_THRESHOLD_SHIFT"])
+                                      "DEV_WEIGHT", "LEXICON_WEIGHT", "ML_THRESHOLD_SHIFT",
+                                      "PHRASE_SHARE", "PHRASE_C"])
 def test_every_training_constant_is_part_of_the_model_version(monkeypatch, tmp_path, constant):
     """A cached model is reused only if it was trained the same way: its thresholds were chosen
     on scores that each of these constants shapes."""
@@ -385,6 +387,35 @@ def test_english_posts_are_scored_by_both_encoders_averaged(trained):  # noqa: F
     thresholds = dict(zip(model.topics, model.both_thresholds))
     assert both.labels == [t for t in model.topics if both.scores[t] >= thresholds[t]]
     assert {"funds_hold", "store_closure"} <= set(both.labels), both.scores
+
+
+def test_an_english_posts_reading_is_half_its_windows_and_half_its_phrases(trained):  # noqa: F811
+    """The English route mixes the encoder's windows with the phrase model (phrases.py); a post
+    in another language forced onto that route is read by its windows alone."""
+    from classify.classifier import PHRASE_SHARE, blend
+    from classify.lexicon import Lexicon
+    from classify.phrases import phrase_text
+    from classify.windows import clean_post, window_texts
+
+    _, config, model = trained
+    encoder = _encoder(config)
+    posts = [("Amazon suspended three of our ASINs", "The listings show Inactive (blocked) after a "
+              "pesticide claim in the bullet points; the account itself is healthy."),
+             ("Amazon sperrt Händlerkonten", "Seit Montag ist mein Verkäuferkonto gesperrt.")]
+    preds = model.predict([p[0] for p in posts], [p[1] for p in posts], ["en", "de"],
+                          **_encoders(config), route="en")
+    cleaned = [clean_post(*p) for p in posts]
+    # encoded in one batch, as predict encodes them (int8 activations are scaled per batch)
+    texts = [window_texts(*c, max_windows=model.max_windows) for c in cleaned]
+    flat = model.en.probs(encoder.encode([t for ts in texts for t in ts]))
+    windows = [flat[:len(texts[0])].max(axis=0), flat[len(texts[0]):].max(axis=0)]
+    phrases = model.phrases.probs([phrase_text(*cleaned[0])])[0]
+    lex = Lexicon(model.lexicon_topics).matrix([p[0] for p in posts], [p[1] for p in posts])
+    expected = blend(np.stack([(1 - PHRASE_SHARE) * windows[0] + PHRASE_SHARE * phrases,
+                               windows[1]]), lex, ["en", "de"])
+    for pred, row in zip(preds, expected):
+        assert [pred.scores[t] for t in model.topics] == pytest.approx(row.tolist(), abs=1e-5)
+    assert not np.allclose(phrases, windows[0])   # the mix is not a no-op
 
 
 # A Chinese post that opens with ~170 characters of background (more than 128 e5 tokens) and
