@@ -6,7 +6,7 @@ A post is cleaned of page furniture (`classify.textprep`), its language read fro
   with each of up to `max_windows` body windows through the fast English encoder, one logistic
   regression per topic on each window, the windows' scores pooled by their maximum (a topic that
   arrives in the third paragraph still counts); for an English post that reading is mixed half
-  and half with the English phrase model's (`classify.phrases`: word n-grams of the whole post);
+  and half with the English phrase model's (`classify.ngrams`: word n-grams of the whole post);
 - `ml` — any other language, when a multilingual encoder is configured: title and body through
   it (multilingual-e5-small, up to its `max_tokens`), one logistic regression per topic;
 - `en+ml` — English with `multilingual_english` (the default): both of the above read the post
@@ -36,7 +36,7 @@ import numpy as np
 
 from classify.language import detect_language
 from classify.lexicon import KEYWORD_LANGUAGES, Lexicon
-from classify.phrases import phrase_text
+from classify.ngrams import phrase_text
 from classify.windows import body_windows, clean_post, window_texts
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ class TopicModel:
     en: Head
     ml: Head | None = None            # the multilingual head (None: no multilingual encoder)
     ml_encoder_name: str = ""
-    zh_pipeline: object | None = None  # sklearn: vectorizer + one classifier per topic (or its file)
+    zh_pipeline: object | None = None  # Chinese NgramModel (or its file, loaded at first use)
     zh_thresholds: np.ndarray | None = None
     lexicon_topics: list = field(default_factory=list)   # TopicConfig, for the lexicon
     metrics: dict = field(default_factory=dict)
@@ -121,7 +121,7 @@ class TopicModel:
     cascade_margin: float = 0.0       # English posts this close to a threshold get a second opinion
     ml_english: bool = False          # English posts are read by both encoders (route en+ml)
     both_thresholds: np.ndarray | None = None   # the en+ml route's, chosen on English posts
-    phrases: object | None = None     # English PhraseModel (or its file, loaded at first use)
+    phrases: object | None = None     # English phrase NgramModel (or its file, loaded at first use)
     ml_window_tokens: int = 128       # each window of an English post, read by the multilingual encoder
     _lexicon: Lexicon | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -143,24 +143,24 @@ class TopicModel:
         return "zh" if is_chinese(lang) else "en"
 
     # --- scoring -----------------------------------------------------------------------------
-    def _phrase_probs(self, texts: list[str]) -> np.ndarray | None:
-        if isinstance(self.phrases, Path):   # loaded at first use, like the n-gram model
+    def _loaded(self, name: str):
+        """An n-gram model attribute, loaded from its file at first use (importing sklearn
+        costs ~1 s, which a run with nothing to read that way never pays)."""
+        value = getattr(self, name)
+        if isinstance(value, Path):
             import joblib
 
-            self.phrases = joblib.load(self.phrases)
-        return self.phrases.probs(texts) if self.phrases is not None else None
+            value = joblib.load(value)
+            setattr(self, name, value)
+        return value
+
+    def _phrase_probs(self, texts: list[str]) -> np.ndarray | None:
+        phrases = self._loaded("phrases")
+        return phrases.probs(texts) if phrases is not None else None
 
     def _ngram_probs(self, texts: list[str]) -> np.ndarray:
-        if isinstance(self.zh_pipeline, Path):   # loaded at first use: importing sklearn costs ~1 s
-            import joblib
-
-            self.zh_pipeline = joblib.load(self.zh_pipeline)
-        if self.zh_pipeline is None:
-            return np.zeros((len(texts), len(self.topics)))
-        vectorizer, heads = self.zh_pipeline
-        features = vectorizer.transform(texts)
-        return np.column_stack([h.predict_proba(features)[:, 1] if h is not None
-                                else np.zeros(features.shape[0]) for h in heads])
+        pipeline = self._loaded("zh_pipeline")
+        return pipeline.probs(texts) if pipeline is not None else np.zeros((len(texts), len(self.topics)))
 
     def predict(self, titles: list[str], bodies: list[str], langs: list[str | None],
                 encoder=None, ml_encoder=None, route: str | None = None) -> list[Prediction]:
@@ -193,7 +193,7 @@ class TopicModel:
                 en_probs[i] = self.en.probs(block).max(axis=0)
                 mean = block.mean(axis=0)
                 vectors[i] = (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
-            # An English post's reading is half its windows' and half its phrases' (phrases.py).
+            # An English post's reading is half its windows' and half its phrases' (ngrams.py).
             english = [i for i in read_idx if detected[i] == "en"]
             phrase = self._phrase_probs([phrase_text(*cleaned[i]) for i in english])
             if phrase is not None:

@@ -8,7 +8,7 @@
    (title + first body window) for English examples, the multilingual encoder's for examples in
    every language (it reads English too, and a head trained on all of them transfers across
    languages), and, without a multilingual encoder, a Chinese character n-gram model. English
-   examples also train the English phrase model (word n-grams, `classify.phrases`), whose
+   examples also train the English phrase model (word n-grams, `classify.ngrams`), whose
    out-of-fold probabilities are mixed into the English route's as predict mixes them.
 4. Choose per-topic thresholds per route for a warning system: the threshold with the best F2
    (recall weighted above precision) whose precision stays at or above MIN_PRECISION, on the
@@ -41,13 +41,13 @@ from classify.embedding_cache import CachedEncoder
 from classify.language import detect_language
 from classify.lexicon import Lexicon, topic_keywords
 from classify.multilingual import DIM
-from classify.phrases import PHRASE_C, fit_phrases, phrase_text
+from classify.ngrams import PHRASE_C, NgramModel, chinese_vectorizer, phrase_text, phrase_vectorizer
 from classify.windows import clean_post, window_texts
 from crackdown.config import Config
 
 log = logging.getLogger(__name__)
 
-TRAINER_VERSION = "13"  # bump when training changes in a way that should invalidate cached models
+TRAINER_VERSION = "14"  # bump when training changes in a way that should invalidate cached models
 CORRECTION_WEIGHT = 3.0
 # Inverse regularisation per route, chosen on dev F1: embeddings are dense and few (384),
 # n-gram features sparse and many, so the n-gram heads need a looser penalty.
@@ -251,12 +251,13 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
     emb = cached.encode([window_texts(prepared[i][0], prepared[i][1], 1)[0] for i in idx])
     en_probs = np.column_stack([_oof_probs(emb, y[idx, j], w[idx], EMBEDDING_C)
                                 for j in range(y.shape[1])])
-    # The English examples' phrases (phrases.py), mixed into their reading as predict mixes them.
+    # The English examples' phrases (ngrams.py), mixed into their reading as predict mixes them.
     english = np.array([langs[i] == "en" for i in idx], dtype=bool)
     phrases = None
     if english.sum() >= 10:
-        phrases, phrase_oof = fit_phrases([phrase_text(*prepared[i][:2]) for i in idx[english]],
-                                          y[idx[english]], w[idx[english]], _fit_binary, _oof_probs)
+        phrases, phrase_oof = fit_ngrams(phrase_vectorizer(),
+                                         [phrase_text(*prepared[i][:2]) for i in idx[english]],
+                                         y[idx[english]], w[idx[english]], PHRASE_C)
         en_probs[english] = (1 - PHRASE_SHARE) * en_probs[english] + PHRASE_SHARE * phrase_oof
     en_oof = blend(en_probs, lex[idx], [langs[i] for i in idx])
     model = TopicModel(version=version, topics=topics, encoder_name=config.classify.model,
@@ -336,16 +337,20 @@ def multilingual_vectors(ml_encoder, prepared: list[tuple[str, str, str]],
     return vectors
 
 
+def fit_ngrams(vectorizer, texts: list[str], y: np.ndarray, w: np.ndarray,
+               c: float) -> tuple[NgramModel, np.ndarray]:
+    """An n-gram model (`classify.ngrams`) fitted on `texts`, and its out-of-fold probabilities
+    (for the thresholds)."""
+    x = vectorizer.fit_transform(texts)
+    heads = [_fit_binary(x, y[:, j], w, c) for j in range(y.shape[1])]
+    oof = np.column_stack([_oof_probs(x, y[:, j], w, c) for j in range(y.shape[1])])
+    return NgramModel(vectorizer, heads), oof
+
+
 def _fit_ngram(model: TopicModel, texts: list[str], y: np.ndarray, w: np.ndarray,
                lex: np.ndarray) -> np.ndarray:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=1,
-                                 sublinear_tf=True, max_features=50000)
-    x = vectorizer.fit_transform(texts)
-    heads = [_fit_binary(x, y[:, j], w, NGRAM_C) for j in range(y.shape[1])]
-    model.zh_pipeline = (vectorizer, heads)
-    return _oof_blended(x, y, w, lex, ["zh"] * len(texts), NGRAM_C)
+    model.zh_pipeline, oof = fit_ngrams(chinese_vectorizer(), texts, y, w, NGRAM_C)
+    return blend(oof, lex, ["zh"] * len(texts))
 
 
 def _route_scores(model: TopicModel, rows: list[dict], encoder, ml_encoder):

@@ -390,11 +390,11 @@ def test_english_posts_are_scored_by_both_encoders_averaged(trained):  # noqa: F
 
 
 def test_an_english_posts_reading_is_half_its_windows_and_half_its_phrases(trained):  # noqa: F811
-    """The English route mixes the encoder's windows with the phrase model (phrases.py); a post
+    """The English route mixes the encoder's windows with the phrase model (ngrams.py); a post
     in another language forced onto that route is read by its windows alone."""
     from classify.classifier import PHRASE_SHARE, blend
     from classify.lexicon import Lexicon
-    from classify.phrases import phrase_text
+    from classify.ngrams import phrase_text
     from classify.windows import clean_post, window_texts
 
     _, config, model = trained

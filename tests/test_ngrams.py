@@ -1,11 +1,12 @@
-"""The English phrase model: what it reads, and that it keeps phrasings the encoders blur apart."""
+"""The n-gram models: what the English phrase model reads, and that it keeps phrasings the
+encoders blur apart."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from classify.phrases import PHRASE_CHARS, fit_phrases, phrase_text
-from classify.train import _fit_binary, _oof_probs
+from classify.ngrams import PHRASE_C, PHRASE_CHARS, phrase_text, phrase_vectorizer
+from classify.train import fit_ngrams
 
 
 def test_the_phrase_model_reads_the_title_twice_and_the_body_up_to_its_cap():
@@ -30,7 +31,7 @@ ACCOUNT = ["Amazon suspended my seller account for a policy violation",
 def test_the_phrase_model_tells_a_suspended_asin_from_a_suspended_account():
     texts = [phrase_text(t, "") for t in LISTING + ACCOUNT]
     y = np.array([[1, 0]] * len(LISTING) + [[0, 1]] * len(ACCOUNT), dtype=bool)
-    model, oof = fit_phrases(texts, y, np.ones(len(texts)), _fit_binary, _oof_probs)
+    model, oof = fit_ngrams(phrase_vectorizer(), texts, y, np.ones(len(texts)), PHRASE_C)
     assert oof.shape == (16, 2)
     # the out-of-fold probabilities already separate the two (each text scored by a model that
     # did not see it)
