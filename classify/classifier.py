@@ -9,20 +9,17 @@ A post is cleaned of page furniture (`classify.textprep`), its language read fro
   and half with the English phrase model's (`classify.ngrams`: word n-grams of the whole post);
 - `ml` — any other language, when a multilingual encoder is configured: title and body through
   it (multilingual-e5-small, up to its `max_tokens`), one logistic regression per topic;
-- `en+ml` — English with `multilingual_english` (the default): both of the above read the post
-  and their probabilities are averaged; the multilingual encoder reads it in windows of
-  `ml_window_tokens`, the title and body start and then each later body window (maximum over
-  windows).
-  The English encoder reads every English post anyway, for the vector that is stored; the two
-  encoders err on different posts, so the average is more precise on real English text than
-  either alone;
+- `en+ml` — an English post whose `en` score for some topic lies within `cascade_margin` of its
+  threshold (the undecided ones), or every English post with `multilingual_english`: the
+  multilingual encoder reads it too, in windows of `ml_window_tokens` (the title and body start,
+  then each later body window, maximum over windows), and the two routes' probabilities are
+  averaged: the encoders err on different posts, so the average settles the close calls;
 - `zh` — Chinese without a multilingual encoder: a character n-gram TF-IDF model (the English
   encoder maps most Chinese characters to [UNK]).
 Each route's probabilities are blended with the keyword lexicon; each route has its own per-topic
-thresholds, chosen for recall (see train.py). With the fast English route
-(`multilingual_english = false`), an English post whose score for some topic lies within
-`cascade_margin` of its threshold — the undecided ones — takes the `en+ml` route instead: a
-second opinion where it changes the outcome, at the multilingual encoder's cost only there.
+thresholds, chosen for recall (see train.py). The English encoder reads every English post, for
+the vector stored for `similar`; the multilingual vector stored for story grouping is read where
+the `ml` or `en+ml` route did not read it, for tagged posts only (`grouping_vectors`).
 """
 
 from __future__ import annotations
@@ -280,6 +277,12 @@ class TopicModel:
         scores[undecided] = blend(both, lex[undecided], [detected[i] for i in undecided])
         for i in undecided:
             routes[i] = "en+ml"
+
+    def grouping_vectors(self, titles: list[str], bodies: list[str], ml_encoder) -> np.ndarray:
+        """Multilingual vectors for story grouping of posts no multilingual route read: the title
+        and body start, cut to `ml_window_tokens`, as every post's stored vector is."""
+        window = ml_encoder.with_max_tokens(self.ml_window_tokens)
+        return window.encode([multilingual_text(*clean_post(t, b)) for t, b in zip(titles, bodies)])
 
     def thresholds(self, route: str) -> np.ndarray:
         if route == "en+ml" and self.both_thresholds is not None:

@@ -69,6 +69,11 @@ def _classify(config: Config, db, everything: bool) -> ClassifyReport:
         predictions = model.predict([p["title"] for p in batch], [p["body"] for p in batch],
                                     [p["lang"] for p in batch], encoder=encoder,
                                     ml_encoder=ml_encoder)
+        for k, post in enumerate(batch):
+            if post["id"] in truth:   # a person's correction outranks the model
+                predictions[k] = corrected(predictions[k], truth[post["id"]], model.topics)
+                report.corrected += 1
+        add_grouping_vectors(model, ml_encoder, batch, predictions)
         with db.atomic():
             for attribute, table, encoder_name in (("vector", "embeddings", model.encoder_name),
                                                    ("ml_vector", "ml_embeddings",
@@ -79,11 +84,6 @@ def _classify(config: Config, db, everything: bool) -> ClassifyReport:
                     tags.save_embeddings(db, [i for i, _ in embedded],
                                          np.stack([v for _, v in embedded]), encoder_name, table)
             for post, pred in zip(batch, predictions):
-                if post["id"] in truth:   # a person's correction outranks the model
-                    pred = Prediction(sorted(truth[post["id"]]),
-                                      {t: float(t in truth[post["id"]]) for t in model.topics},
-                                      "label", pred.lang)
-                    report.corrected += 1
                 tags.save_classification(db, post["id"], model.version, pred.scores, pred.labels,
                                          pred.method)
                 # What the post names wins; the source's hint covers posts that name none.
@@ -93,3 +93,25 @@ def _classify(config: Config, db, everything: bool) -> ClassifyReport:
                 report.classified += 1
                 report.tagged += bool(pred.labels)
     return report
+
+
+def corrected(pred: Prediction, labels: set[str], topics: list[str]) -> Prediction:
+    """A person's labels in place of the model's; the post's vectors are kept."""
+    return Prediction(sorted(labels), {t: float(t in labels) for t in topics}, "label", pred.lang,
+                      pred.vector, pred.ml_vector)
+
+
+def add_grouping_vectors(model: TopicModel, ml_encoder: MultilingualEncoder | None,
+                         batch: list[dict], predictions: list[Prediction]) -> None:
+    """Give each tagged post the multilingual route did not read (an English post on the fast
+    route) its multilingual vector. Story grouping joins a Chinese report to English coverage only
+    through posts that share a topic, so untagged posts never need one, and most posts are
+    untagged: reading only the tagged ones keeps the second encoder off most English posts."""
+    if ml_encoder is None or model.ml is None:
+        return
+    missing = [k for k, pred in enumerate(predictions) if pred.labels and pred.ml_vector is None]
+    if missing:
+        vectors = model.grouping_vectors([batch[k]["title"] for k in missing],
+                                         [batch[k]["body"] for k in missing], ml_encoder)
+        for k, vector in zip(missing, vectors):
+            predictions[k].ml_vector = vector

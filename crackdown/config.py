@@ -115,13 +115,13 @@ class ClassifyConfig:
     # ~170 (real posts: +0.01 and +0.02 macro-F1); English windows are ~600 characters already.
     multilingual_max_tokens: int = 256
     multilingual_window_tokens: int = 128
-    # English posts are classified by both encoders, their probabilities averaged (more precise on
-    # real text than either); the English encoder's vector is the one stored (`similar`).
-    multilingual_english: bool = True
+    # Every English post is classified by both encoders, their probabilities averaged. With the
+    # phrase model the English encoder alone scores as well (dev 0.881 both ways), at ~2.5x speed.
+    multilingual_english: bool = False
     max_windows: int = 4                   # body windows read by the English encoder per post
     # English posts whose score is this close to a threshold also go through the multilingual
-    # encoder, and the two are averaged (0 = never).
-    cascade_margin: float = 0.0
+    # encoder, and the two are averaged (0 = never): 0.05 sends ~16% of them, dev 0.881 -> 0.886.
+    cascade_margin: float = 0.05
 
 
 @dataclass(frozen=True)

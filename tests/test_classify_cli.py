@@ -21,6 +21,8 @@ ARCHIVE_POSTS = [
     ("Etsy shop reserve: 75% of my funds held", "Etsy put a reserve on my shop after a record month "
      "and my payouts are on hold for 45 days.", "en"),
     ("虾皮卖家店铺被冻结", "Shopee多个店铺因违规被冻结，卖家资金暂时无法提现。", "zh"),
+    ("Holiday shipping deadlines", "UPS and FedEx published their last days for Christmas delivery; "
+     "ground orders should ship by December 15.", "en"),
 ]
 
 
@@ -66,8 +68,12 @@ def test_classify_label_reclassify_keeps_the_correction(trained, tmp_path):  # n
         ml_embedded = dict(conn.execute("SELECT post_id, dim FROM ml_embeddings"))
     assert versions == {model.version}
     assert {(ids[0], "amazon"), (ids[2], "etsy"), (ids[3], "shopee")} <= markets
-    assert embedded == set(ids[:3])          # the English encoder's vectors: English posts only
-    assert ml_embedded == {i: 384 for i in ids}   # the multilingual one read all four
+    english = {ids[0], ids[1], ids[2], ids[4]}
+    assert embedded == english               # the English encoder's vectors: English posts only
+    # The multilingual vectors: the Chinese post, which that encoder classified, and each tagged
+    # English post (story grouping joins posts across languages only when they share a topic).
+    assert tags[ids[4]] == set()
+    assert ml_embedded == {i: 384 for i in ids if i == ids[3] or tags[i]}
 
     again = run_cli(*base, "classify")
     assert again.returncode == 0 and "classified 0 posts" in again.stdout
@@ -76,16 +82,21 @@ def test_classify_label_reclassify_keeps_the_correction(trained, tmp_path):  # n
     labelled = run_cli(*base, "label", str(ids[0]), "review_abuse")
     assert labelled.returncode == 0, labelled.stderr
     assert run_cli(*base, "label", str(ids[1]), "--none").returncode == 0
+    # ...and that the shipping-deadline post is news of a rule after all.
+    assert run_cli(*base, "label", str(ids[4]), "policy_change").returncode == 0
     retrained = run_cli(*base, "classify")
     assert retrained.returncode == 0, retrained.stderr
     new_version = retrained.stdout.split("with model ")[-1].strip()
     assert new_version != model.version      # corrections change the training data, so the model
     tags = _tags(db_path)
     assert tags[ids[0]] == {"review_abuse"} and tags[ids[1]] == set()
+    assert tags[ids[4]] == {"policy_change"}
     with sqlite3.connect(db_path) as conn:
+        ml_embedded = {p for (p,) in conn.execute("SELECT post_id FROM ml_embeddings")}
         methods = dict(conn.execute("SELECT post_id, method FROM tags"))
         (scores,) = conn.execute("SELECT scores FROM classifications WHERE post_id = ?",
                                  (ids[1],)).fetchone()
+    assert ids[4] in ml_embedded   # a post the person tagged can join a story across languages
     # A person's "--none" is stored as every topic at 0, whatever the model scored.
     assert methods[ids[0]] == "label" and set(json.loads(scores).values()) == {0.0}
     everything = run_cli(*base, "classify", "--all")

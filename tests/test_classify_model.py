@@ -114,17 +114,17 @@ def test_clear_posts_get_their_topics_in_both_languages(trained):  # noqa: F811
         assert post[3] <= set(pred.labels), (post[0], pred.scores)
         if not post[3]:
             assert pred.labels == [], (post[0], pred.scores)
-    # English posts are read by both encoders (multilingual_english, the default), and keep the
-    # English encoder's vector for `similar` and story grouping.
-    assert [p.method for p in preds] == ["embedding+multilingual+lexicon"] * 3 + [
-        "multilingual+lexicon"] * 2
+    # English posts take the English encoder (a close call gets the multilingual one's second
+    # opinion too), and keep its vector for `similar` and story grouping.
+    assert all(p.method.startswith("embedding+") for p in preds[:3])
+    assert [p.method for p in preds[3:]] == ["multilingual+lexicon"] * 2
     assert [p.vector is not None for p in preds] == [True] * 3 + [False] * 2
 
 
 def test_posts_are_routed_by_the_language_of_their_own_text(trained):  # noqa: F811
     _, config, model = trained
     assert _encoder(config).reads_chinese is False and model.multilingual is False
-    assert model.ml_english and model.route("en") == "en+ml"
+    assert not model.ml_english and model.route("en") == "en"
     assert model.route("zh") == "ml" and model.route("de") == "ml"
     # The source says English; the post is German: the multilingual route reads it.
     german = ("Amazon sperrt Händlerkonten", "Seit Montag sind die Konten von mehreren hundert Händlern "
@@ -164,17 +164,20 @@ def test_a_post_in_a_language_without_keywords_is_scored_by_its_encoder_alone(tr
     assert lex[1].max() > 0   # the German keywords did fire: the blend above is not trivial
 
 
-def test_english_posts_can_take_the_fast_english_route(trained):  # noqa: F811
-    """multilingual_english = false: English posts go through the English encoder's windows only."""
+def test_english_posts_can_be_read_by_both_encoders(trained):  # noqa: F811
+    """By default English posts take the English encoder's windows and phrases;
+    multilingual_english = true sends every one through both encoders."""
     _, config, model = trained
     post = ("Etsy holds payouts for new shops", "Etsy is placing a reserve on funds of some sellers "
             "and releasing payouts only after orders are delivered.")
-    model.ml_english = False
+    assert not model.ml_english
+    margin, model.cascade_margin = model.cascade_margin, 0.0
     try:
         fast = model.predict([post[0]], [post[1]], ["en"], **_encoders(config))[0]
-    finally:
         model.ml_english = True
-    read_by_both = model.predict([post[0]], [post[1]], ["en"], **_encoders(config))[0]
+        read_by_both = model.predict([post[0]], [post[1]], ["en"], **_encoders(config))[0]
+    finally:
+        model.cascade_margin, model.ml_english = margin, False
     assert fast.method == "embedding+lexicon"
     assert read_by_both.method == "embedding+multilingual+lexicon"
     assert "funds_hold" in fast.labels and "funds_hold" in read_by_both.labels
@@ -184,7 +187,7 @@ def test_english_posts_can_take_the_fast_english_route(trained):  # noqa: F811
 
 
 def test_the_topic_deep_in_a_long_english_post_is_found(trained):  # noqa: F811
-    """An English post's later body windows are read by the multilingual route too."""
+    """An English post's later body windows are read, not only its opening."""
     _, config, model = trained
     filler = ("Our team spent the quarter reworking packaging, photography and pricing for the "
               "spring catalogue, and we compared freight quotes from four forwarders. ") * 12
@@ -374,12 +377,13 @@ def test_without_a_multilingual_encoder_chinese_takes_the_ngram_route(tmp_path):
 
 
 def test_english_posts_are_scored_by_both_encoders_averaged(trained):  # noqa: F811
+    """Route en+ml (a close call, or every English post with multilingual_english)."""
     _, config, model = trained
     title = "Etsy suspends hundreds of shops and holds their payouts"
     body = ("Etsy suspended the accounts of hundreds of sellers this week after a spike in buyer "
             "complaints, and is holding their funds for 90 days while it reviews the orders.")
     both, alone_en, alone_ml = (model.predict([title], [body], ["en"], **_encoders(config), route=r)[0]
-                                for r in (None, "en", "ml"))
+                                for r in ("en+ml", "en", "ml"))
     assert both.method == "embedding+multilingual+lexicon"
     assert both.scores == pytest.approx({t: (alone_en.scores[t] + alone_ml.scores[t]) / 2
                                          for t in model.topics})
@@ -491,8 +495,16 @@ def test_english_posts_and_examples_are_read_in_windows_of_128_tokens(trained): 
             + "This week Amazon closed hundreds of seller accounts.")
     opening = multilingual_text(*clean_post(title, body))
     assert len(window.model.token_ids([opening], 512)[0]) > 128
-    post = model.predict([title], [body], ["en"], **encoders)[0]
+    model.ml_english = True   # every English post on the en+ml route
+    try:
+        post = model.predict([title], [body], ["en"], **encoders)[0]
+    finally:
+        model.ml_english = False
+    assert post.method == "embedding+multilingual+lexicon"
     assert np.allclose(post.ml_vector, window.encode([opening])[0], atol=0.02)
+    # A tagged post the multilingual route did not read gets the same vector for story grouping.
+    assert np.allclose(model.grouping_vectors([title], [body], encoders["ml_encoder"])[0],
+                       post.ml_vector, atol=0.02)
     # Training reads its examples the same way, each by its language.
     zh = multilingual_text(*clean_post(*ZH_LATE_NEWS))
     vectors = multilingual_vectors(encoders["ml_encoder"], [(*clean_post(title, body), "en"),
@@ -503,22 +515,24 @@ def test_english_posts_and_examples_are_read_in_windows_of_128_tokens(trained): 
 
 def test_undecided_english_posts_get_the_multilingual_second_opinion(trained):  # noqa: F811
     _, config, model = trained
-    assert model.cascade_margin == 0   # off by default: the speed budget has no room for it
+    assert model.cascade_margin == config.classify.cascade_margin == 0.05
     posts = [("Amazon suspends hundreds of seller accounts in review crackdown",
               "Sellers say their accounts were deactivated for review manipulation.")]
     args = ([p[0] for p in posts], [p[1] for p in posts], ["en"])
-    default = model.predict(*args, **_encoders(config))[0]
-    model.ml_english = False   # the cascade is for English posts on the fast English route
+    margin = model.cascade_margin
     try:
+        model.ml_english = True
+        both = model.predict(*args, **_encoders(config))[0]
+        model.ml_english, model.cascade_margin = False, 0.0
         fast = model.predict(*args, **_encoders(config))[0]
         # A margin wider than any distance to a threshold sends every English post to en+ml.
         model.cascade_margin = 1.0
         cascaded = model.predict(*args, **_encoders(config))[0]
     finally:
-        model.cascade_margin, model.ml_english = 0.0, True
-    assert fast.method == "embedding+lexicon"
+        model.cascade_margin, model.ml_english = margin, False
+    assert fast.method == "embedding+lexicon" and fast.ml_vector is None
     assert cascaded.method == "embedding+multilingual+lexicon"
     # An undecided post is scored and judged as on the en+ml route.
-    assert cascaded.scores == pytest.approx(default.scores) and cascaded.labels == default.labels
+    assert cascaded.scores == pytest.approx(both.scores) and cascaded.labels == both.labels
     assert cascaded.scores != fast.scores and cascaded.ml_vector is not None
     assert {"store_closure", "review_abuse"} <= set(cascaded.labels)
