@@ -240,12 +240,12 @@ def test_the_multilingual_route_thresholds_sit_below_those_chosen_on_dev(trained
     from classify.stage import load_model
 
     _, config, model = trained
-    assert train.ML_THRESHOLD_SHIFT == 0.05
+    assert train.ML_THRESHOLD_SHIFT == 0.025
     monkeypatch.setattr(train, "ML_THRESHOLD_SHIFT", 0.0)
     unshifted = load_model(dataclasses.replace(
         config, classify=dataclasses.replace(config.classify, model_dir=tmp_path / "model")))
     assert unshifted.version != model.version
-    assert np.allclose(model.ml.thresholds, unshifted.ml.thresholds - 0.05)
+    assert np.allclose(model.ml.thresholds, unshifted.ml.thresholds - 0.025)
     assert np.allclose(model.both_thresholds, unshifted.both_thresholds)
 
 
