@@ -230,10 +230,10 @@ class TopicModel:
         A post in another language is read as its title and body, up to the encoder's own
         max_tokens. An English post is read as its opening, cut to `ml_window_tokens`: the en
         route has read every window already, and reading the later ones here too bought nothing
-        (dev 0.886 against 0.885) at three times the cost. Training reads its examples the same
-        way, each by its language. The vector (stored, for grouping a Chinese report with the
-        English coverage of its event) is every post's opening, so that posts in two languages
-        are compared like with like."""
+        (dev 0.886 against 0.885) at up to `max_windows` times the cost. Training reads its
+        examples the same way, each by its language. The vector (stored, for grouping a Chinese
+        report with the English coverage of its event) is every post's opening, so that posts in
+        two languages are compared like with like."""
         probs: dict[int, np.ndarray] = {}
         vectors: dict[int, np.ndarray] = {}
         if not idx:

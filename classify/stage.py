@@ -105,8 +105,8 @@ def add_grouping_vectors(model: TopicModel, ml_encoder: MultilingualEncoder | No
                          batch: list[dict], predictions: list[Prediction]) -> None:
     """Give each tagged post the multilingual route did not read (an English post on the fast
     route) its multilingual vector. Story grouping joins a Chinese report to English coverage only
-    through posts that share a topic, so untagged posts never need one, and most posts are
-    untagged: reading only the tagged ones keeps the second encoder off most English posts."""
+    through posts that share a topic, so an untagged post never needs one; on a real day most
+    posts carry no topic, and the second encoder stays off them."""
     if ml_encoder is None or model.ml is None:
         return
     missing = [k for k, pred in enumerate(predictions) if pred.labels and pred.ml_vector is None]

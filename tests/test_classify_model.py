@@ -452,13 +452,10 @@ def test_a_chinese_post_is_read_past_its_first_170_characters(trained):  # noqa:
     assert read.scores["store_closure"] > cut.scores["store_closure"] + 0.05, (read.scores, cut.scores)
 
 
-def test_a_short_post_in_another_language_is_encoded_once(trained):  # noqa: F811
-    """Within one window, the first window's vector is the post's own reading: no second pass."""
-    _, config, model = trained
-    encoders = _encoders(config)
-    read: list[str] = []
+def _recording(read: list[str]):
+    """A wrapper of the real multilingual encoder that notes in `read` what it is asked to read."""
 
-    class Recording:   # the real encoder, noting what it is asked to read
+    class Recording:
         def __init__(self, inner):
             self.inner = inner
 
@@ -472,6 +469,15 @@ def test_a_short_post_in_another_language_is_encoded_once(trained):  # noqa: F81
             read.extend(texts)
             return self.inner.encode(texts)
 
+    return Recording
+
+
+def test_a_short_post_in_another_language_is_encoded_once(trained):  # noqa: F811
+    """Within one window, the first window's vector is the post's own reading: no second pass."""
+    _, config, model = trained
+    encoders = _encoders(config)
+    read: list[str] = []
+    Recording = _recording(read)
     short = ("亚马逊封号潮", "大批卖家账号被封，资金被冻结。")
     recorded = model.predict([short[0], ZH_LATE_NEWS[0]], [short[1], ZH_LATE_NEWS[1]], ["zh", "zh"],
                              encoder=encoders["encoder"],
@@ -482,7 +488,7 @@ def test_a_short_post_in_another_language_is_encoded_once(trained):  # noqa: F81
                                                               atol=0.02)
 
 
-def test_english_posts_and_examples_are_read_in_windows_of_128_tokens(trained):  # noqa: F811
+def test_english_posts_and_examples_are_read_by_the_multilingual_encoder_as_their_opening(trained):  # noqa: F811
     from classify.classifier import multilingual_text
     from classify.train import multilingual_vectors
     from classify.windows import clean_post
@@ -532,6 +538,17 @@ def test_undecided_english_posts_get_the_multilingual_second_opinion(trained):  
         model.cascade_margin, model.ml_english = margin, False
     assert fast.method == "embedding+lexicon" and fast.ml_vector is None
     assert cascaded.method == "embedding+multilingual+lexicon"
+    # The second opinion reads the opening only, once, however long the post: the English
+    # encoder and the phrase model have read the rest.
+    read: list[str] = []
+    long_body = posts[0][1] + " " + ("Sellers compared notes on appeals and timelines. " * 60)
+    try:
+        model.cascade_margin = 1.0
+        model.predict([posts[0][0]], [long_body], ["en"], encoder=_encoder(config),
+                      ml_encoder=_recording(read)(_encoders(config)["ml_encoder"]))
+    finally:
+        model.cascade_margin = margin
+    assert len(read) == 1 and read[0].startswith(posts[0][0])
     # An undecided post is scored and judged as on the en+ml route.
     assert cascaded.scores == pytest.approx(both.scores) and cascaded.labels == both.labels
     assert cascaded.scores != fast.scores and cascaded.ml_vector is not None
