@@ -33,7 +33,7 @@ import numpy as np
 
 from classify.language import detect_language
 from classify.lexicon import KEYWORD_LANGUAGES, Lexicon
-from classify.ngrams import phrase_text
+from classify.ngrams import NgramModel, phrase_text
 from classify.windows import clean_post, window_texts
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ LEXICON_WEIGHT = 0.25   # share of the score that comes from the keyword lexicon
 PHRASE_SHARE = 0.5      # share of an English post's English-route reading from its phrases
 NGRAM_CHARS = 700       # the n-gram route reads the title and the start of the body
 ROUTES = ("en", "ml", "zh", "en+ml")
+NGRAM_FILES = {"zh_pipeline": "zh_ngram.npz", "phrases": "en_phrases.npz"}   # in the model directory
 METHODS = {"en": "embedding+lexicon", "ml": "multilingual+lexicon", "zh": "ngram+lexicon",
            "en+ml": "embedding+multilingual+lexicon"}
 
@@ -141,13 +142,11 @@ class TopicModel:
 
     # --- scoring -----------------------------------------------------------------------------
     def _loaded(self, name: str):
-        """An n-gram model attribute, loaded from its file at first use (importing sklearn
-        costs ~1 s, which a run with nothing to read that way never pays)."""
+        """An n-gram model attribute, loaded from its file at first use (its vocabulary takes
+        ~0.2 s, which a run with nothing to read that way never pays)."""
         value = getattr(self, name)
         if isinstance(value, Path):
-            import joblib
-
-            value = joblib.load(value)
+            value = NgramModel.load(value)
             setattr(self, name, value)
         return value
 
@@ -291,8 +290,6 @@ class TopicModel:
 
     # --- persistence -------------------------------------------------------------------------
     def save(self, directory: Path) -> None:
-        import joblib
-
         directory.mkdir(parents=True, exist_ok=True)
         arrays = self.en.arrays("en_")
         if self.ml is not None:
@@ -302,9 +299,9 @@ class TopicModel:
         if self.both_thresholds is not None:
             arrays["both_thresholds"] = self.both_thresholds
         np.savez(directory / "heads.npz", **arrays)
-        joblib.dump(self.zh_pipeline, directory / "zh_ngram.joblib")
-        if self.phrases is not None:
-            joblib.dump(self.phrases, directory / "en_phrases.joblib")
+        for name, file in NGRAM_FILES.items():
+            if getattr(self, name) is not None:
+                self._loaded(name).save(directory / file)
         (directory / "model.json").write_text(json.dumps({
             "version": self.version, "topics": self.topics, "encoder": self.encoder_name,
             "ml_encoder": self.ml_encoder_name, "max_seq_length": self.max_seq_length,
@@ -323,9 +320,8 @@ class TopicModel:
         return cls(version=meta["version"], topics=meta["topics"], encoder_name=meta["encoder"],
                    max_seq_length=meta["max_seq_length"], en=Head.from_arrays(heads, "en_"),
                    ml=Head.from_arrays(heads, "ml_"), ml_encoder_name=meta.get("ml_encoder", ""),
-                   zh_pipeline=directory / "zh_ngram.joblib",
-                   phrases=(directory / "en_phrases.joblib"
-                            if (directory / "en_phrases.joblib").exists() else None),
+                   **{name: directory / file if (directory / file).exists() else None
+                      for name, file in NGRAM_FILES.items()},
                    zh_thresholds=heads["zh_thresholds"] if "zh_thresholds" in heads else None,
                    both_thresholds=heads["both_thresholds"] if "both_thresholds" in heads else None,
                    lexicon_topics=lexicon_topics, metrics=meta.get("metrics", {}),

@@ -47,7 +47,7 @@ from crackdown.config import Config
 
 log = logging.getLogger(__name__)
 
-TRAINER_VERSION = "15"  # bump when training changes in a way that should invalidate cached models
+TRAINER_VERSION = "16"  # bump when training changes in a way that should invalidate cached models
 CORRECTION_WEIGHT = 3.0
 # Inverse regularisation per route, chosen on dev F1: embeddings are dense and few (384),
 # n-gram features sparse and many, so the n-gram heads need a looser penalty.
@@ -344,7 +344,7 @@ def fit_ngrams(vectorizer, texts: list[str], y: np.ndarray, w: np.ndarray,
     x = vectorizer.fit_transform(texts)
     heads = [_fit_binary(x, y[:, j], w, c) for j in range(y.shape[1])]
     oof = np.column_stack([_oof_probs(x, y[:, j], w, c) for j in range(y.shape[1])])
-    return NgramModel(vectorizer, heads), oof
+    return NgramModel.from_fitted(vectorizer, heads), oof
 
 
 def _fit_ngram(model: TopicModel, texts: list[str], y: np.ndarray, w: np.ndarray,

@@ -58,7 +58,7 @@ def test_model_directory_round_trips(trained):  # noqa: F811
                for route in ("en", "ml", "en+ml"))
     assert np.array_equal(loaded.both_thresholds, model.both_thresholds)
     assert loaded.ml_window_tokens == model.ml_window_tokens == config.classify.multilingual_window_tokens
-    assert (folder / "en_phrases.joblib").exists()   # the English phrase model travels with it
+    assert (folder / "en_phrases.npz").exists()   # the English phrase model travels with it
     posts = [("Amazon suspends hundreds of seller accounts", "Sellers report deactivations.", "en"),
              ("亚马逊封号潮", "大批卖家账号被封，资金被冻结。", "zh")]
     a = model.predict(*map(list, zip(*posts)), **_encoders(config))
