@@ -237,7 +237,6 @@ class TopicModel:
         vectors: dict[int, np.ndarray] = {}
         if not idx:
             return probs, vectors
-        window = ml_encoder.with_max_tokens(self.ml_window_tokens)
         others = [i for i in idx if detected[i] != "en"]
         if others:
             texts = [multilingual_text(*cleaned[i]) for i in others]
@@ -249,10 +248,10 @@ class TopicModel:
                       if n > self.ml_window_tokens]
             if longer:
                 vectors.update(zip([others[k] for k in longer],
-                                   window.encode([texts[k] for k in longer])))
+                                   self._openings([texts[k] for k in longer], ml_encoder)))
         english = [i for i in idx if detected[i] == "en"]
         if english:
-            encoded = window.encode([multilingual_text(*cleaned[i]) for i in english])
+            encoded = self._openings([multilingual_text(*cleaned[i]) for i in english], ml_encoder)
             probs.update(zip(english, self.ml.probs(encoded)))
             vectors.update(zip(english, encoded))
         return probs, vectors
@@ -273,11 +272,16 @@ class TopicModel:
         for i in undecided:
             routes[i] = "en+ml"
 
+    def _openings(self, texts: list[str], ml_encoder) -> np.ndarray:
+        """The multilingual encoder's reading of each text's first `ml_window_tokens`: an English
+        post's second opinion, and every stored multilingual vector."""
+        return ml_encoder.with_max_tokens(self.ml_window_tokens).encode(texts)
+
     def grouping_vectors(self, titles: list[str], bodies: list[str], ml_encoder) -> np.ndarray:
-        """Multilingual vectors for story grouping of posts no multilingual route read: the title
-        and body start, cut to `ml_window_tokens`, as every post's stored vector is."""
-        window = ml_encoder.with_max_tokens(self.ml_window_tokens)
-        return window.encode([multilingual_text(*clean_post(t, b)) for t, b in zip(titles, bodies)])
+        """Multilingual vectors for story grouping of posts no multilingual route read (the stage
+        asks after corrections, with the posts as archived: cleaned here as predict cleans them)."""
+        return self._openings([multilingual_text(*clean_post(t, b)) for t, b in zip(titles, bodies)],
+                              ml_encoder)
 
     def thresholds(self, route: str) -> np.ndarray:
         if route == "en+ml" and self.both_thresholds is not None:
