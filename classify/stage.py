@@ -11,7 +11,7 @@ from classify.classifier import Prediction, TopicModel
 from classify.encoder import Encoder, get_encoder
 from classify.marketplaces import mentioned_marketplaces
 from classify.multilingual import MultilingualEncoder, get_multilingual
-from crackdown.archive import open_archive, tags
+from crackdown.archive import cross_language, open_archive, tags
 from crackdown.archive import posts as post_rows
 from crackdown.config import Config
 
@@ -24,10 +24,12 @@ class ClassifyReport:
     classified: int = 0
     tagged: int = 0
     corrected: int = 0
+    grouping_vectors: int = 0   # posts read again for cross-language story grouping
 
     def as_stats(self) -> dict:
         return {"model_version": self.model_version, "classified": self.classified,
-                "tagged": self.tagged, "corrected": self.corrected}
+                "tagged": self.tagged, "corrected": self.corrected,
+                "grouping_vectors": self.grouping_vectors}
 
 
 def config_encoder(config: Config) -> Encoder:
@@ -65,6 +67,7 @@ def _classify(config: Config, db, everything: bool) -> ClassifyReport:
     hints = {s.id: set(s.marketplaces) for s in config.sources}
     ml_encoder = config_ml_encoder(config)
     report = ClassifyReport(model.version)
+    classified: list[int] = []
     for batch in tags.posts_to_classify(db, model.version, everything):
         predictions = model.predict([p["title"] for p in batch], [p["body"] for p in batch],
                                     [p["lang"] for p in batch], encoder=encoder,
@@ -73,7 +76,6 @@ def _classify(config: Config, db, everything: bool) -> ClassifyReport:
             if post["id"] in truth:   # a person's correction outranks the model
                 predictions[k] = corrected(predictions[k], truth[post["id"]], model.topics)
                 report.corrected += 1
-        add_grouping_vectors(model, ml_encoder, batch, predictions)
         with db.atomic():
             for attribute, table, encoder_name in (("vector", "embeddings", model.encoder_name),
                                                    ("ml_vector", "ml_embeddings",
@@ -92,6 +94,9 @@ def _classify(config: Config, db, everything: bool) -> ClassifyReport:
                 post_rows.set_marketplaces(db, post["id"], markets)
                 report.classified += 1
                 report.tagged += bool(pred.labels)
+        classified += [p["id"] for p in batch]
+    if ml_encoder is not None and model.ml is not None:
+        report.grouping_vectors = add_grouping_vectors(db, model, ml_encoder, classified)
     return report
 
 
@@ -101,17 +106,20 @@ def corrected(pred: Prediction, labels: set[str], topics: list[str]) -> Predicti
                       pred.vector, pred.ml_vector)
 
 
-def add_grouping_vectors(model: TopicModel, ml_encoder: MultilingualEncoder | None,
-                         batch: list[dict], predictions: list[Prediction]) -> None:
-    """Give each tagged post the multilingual route did not read (an English post on the fast
-    route) its multilingual vector. Story grouping joins a Chinese report to English coverage only
-    through posts that share a topic, so an untagged post never needs one; on a real day most
-    posts carry no topic, and the second encoder stays off them."""
-    if ml_encoder is None or model.ml is None:
-        return
-    missing = [k for k, pred in enumerate(predictions) if pred.labels and pred.ml_vector is None]
-    if missing:
-        vectors = model.grouping_vectors([batch[k]["title"] for k in missing],
-                                         [batch[k]["body"] for k in missing], ml_encoder)
-        for k, vector in zip(missing, vectors):
-            predictions[k].ml_vector = vector
+def add_grouping_vectors(db, model: TopicModel, ml_encoder: MultilingualEncoder,
+                         classified: list[int], batch: int = 256) -> int:
+    """Read the multilingual vector of each post a cross-language story link can now reach and no
+    multilingual route read (an English post on the fast route): a tagged post sharing a topic
+    with a Chinese post of the same news cycle, one of the two just classified
+    (`crackdown.archive.cross_language`). On an English-only day the second encoder stays off."""
+    needed = cross_language.posts_needing_ml_vectors(db, classified)
+    for start in range(0, len(needed), batch):
+        rows = [post_rows.get_post(db, post_id) for post_id in needed[start:start + batch]]
+        vectors = model.grouping_vectors([r["title"] for r in rows], [r["body"] for r in rows],
+                                         ml_encoder)
+        with db.atomic():
+            tags.save_embeddings(db, [r["id"] for r in rows], vectors, model.ml_encoder_name,
+                                 "ml_embeddings")
+    if needed:
+        log.info("read %d posts' multilingual vectors for cross-language story grouping", len(needed))
+    return len(needed)

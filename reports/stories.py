@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
 
 import numpy as np
+
+from crackdown.archive import cross_language
 
 _LATIN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?", re.IGNORECASE)
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
@@ -65,20 +66,11 @@ def title_names(title: str) -> set[str]:
 
 
 def is_chinese(post: dict) -> bool:
-    return (post.get("lang") or "").startswith("zh") or bool(_HAN.search(post.get("title") or ""))
+    return cross_language.is_chinese(post.get("lang"), post.get("title"))
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
-
-
-def _hours(iso: str | None) -> float | None:
-    if not iso:
-        return None
-    try:
-        return datetime.fromisoformat(iso).timestamp() / 3600.0
-    except ValueError:
-        return None
 
 
 def group_posts(posts: Sequence[dict], vectors: dict[int, np.ndarray] | None = None,
@@ -91,7 +83,7 @@ def group_posts(posts: Sequence[dict], vectors: dict[int, np.ndarray] | None = N
     naming a brand) cannot chain yesterday's event into today's round-up.
     """
     n = len(posts)
-    hours = [_hours(p.get("dated_at")) for p in posts]
+    hours = [cross_language.hours(p.get("dated_at")) for p in posts]
     chinese = [is_chinese(p) for p in posts]
 
     def near(i: int, j: int, limit: float) -> bool:
@@ -229,7 +221,7 @@ def _cross_language_edges(posts: Sequence[dict], chinese: list[bool], near,
     edges = []
     for row, i in enumerate(zh):
         candidates = [(float(sims[row, col]), j) for col, j in enumerate(other)
-                      if topics[i] & topics[j] and near(i, j, NAME_WINDOW_HOURS)]
+                      if topics[i] & topics[j] and near(i, j, cross_language.WINDOW_HOURS)]
         if candidates:
             best, j = max(candidates)
             if best >= CROSS_LANGUAGE_SIMILARITY:

@@ -48,6 +48,11 @@ def _tags(path) -> dict[int, set[str]]:
     return out
 
 
+def _ml_embedded(path) -> set[int]:
+    with sqlite3.connect(path) as conn:
+        return {p for (p,) in conn.execute("SELECT post_id FROM ml_embeddings")}
+
+
 def test_classify_label_reclassify_keeps_the_correction(trained, tmp_path):  # noqa: F811
     config_path, config, model = trained
     db_path = tmp_path / "archive.db"
@@ -58,22 +63,23 @@ def test_classify_label_reclassify_keeps_the_correction(trained, tmp_path):  # n
     assert first.returncode == 0, first.stderr
     assert f"classified {len(ids)} posts" in first.stdout and model.version in first.stdout
     tags = _tags(db_path)
-    # (The Prime Day post's deal deadline reads as a new rule to the model: policy_change 0.55 at a
-    # 0.525 threshold. The person below corrects that.)
     assert "store_closure" in tags[ids[0]] and tags[ids[2]] >= {"funds_hold"}
     with sqlite3.connect(db_path) as conn:
         versions = {v for (v,) in conn.execute("SELECT model_version FROM classifications")}
         markets = set(conn.execute("SELECT post_id, marketplace FROM marketplaces"))
         embedded = {p for (p,) in conn.execute("SELECT post_id FROM embeddings")}
         ml_embedded = dict(conn.execute("SELECT post_id, dim FROM ml_embeddings"))
+        methods = dict(conn.execute("SELECT post_id, method FROM tags"))
     assert versions == {model.version}
     assert {(ids[0], "amazon"), (ids[2], "etsy"), (ids[3], "shopee")} <= markets
     english = {ids[0], ids[1], ids[2], ids[4]}
     assert embedded == english               # the English encoder's vectors: English posts only
     # The multilingual vectors: the Chinese post, which that encoder classified, and each tagged
-    # English post (story grouping joins posts across languages only when they share a topic).
-    assert tags[ids[4]] == set()
-    assert ml_embedded == {i: 384 for i in ids if i == ids[3] or tags[i]}
+    # English post sharing a topic with it (story grouping links across languages only those).
+    # The Amazon post shares none and took the fast route: the multilingual encoder never read it.
+    assert tags[ids[4]] == set() and tags[ids[3]] & tags[ids[2]]
+    assert methods[ids[0]] == "embedding+lexicon" and not tags[ids[0]] & tags[ids[3]]
+    assert ml_embedded == {ids[2]: 384, ids[3]: 384}
 
     again = run_cli(*base, "classify")
     assert again.returncode == 0 and "classified 0 posts" in again.stdout
@@ -92,15 +98,26 @@ def test_classify_label_reclassify_keeps_the_correction(trained, tmp_path):  # n
     assert tags[ids[0]] == {"review_abuse"} and tags[ids[1]] == set()
     assert tags[ids[4]] == {"policy_change"}
     with sqlite3.connect(db_path) as conn:
-        ml_embedded = {p for (p,) in conn.execute("SELECT post_id FROM ml_embeddings")}
         methods = dict(conn.execute("SELECT post_id, method FROM tags"))
         (scores,) = conn.execute("SELECT scores FROM classifications WHERE post_id = ?",
                                  (ids[1],)).fetchone()
-    assert ids[4] in ml_embedded   # a post the person tagged can join a story across languages
     # A person's "--none" is stored as every topic at 0, whatever the model scored.
     assert methods[ids[0]] == "label" and set(json.loads(scores).values()) == {0.0}
+    assert ids[4] not in _ml_embedded(db_path)   # no Chinese post about a new rule, yet
+    # A Chinese report of a new rule arrives the same day: the next run reads the post the person
+    # tagged, so that the two can join one story.
+    db = open_archive(db_path)
+    rule, _ = posts.save_post(db, {"url": "http://127.0.0.1/p/rule", "source_id": "forum",
+                                   "title": "亚马逊发布新规：节日季订单配送时效调整",
+                                   "body": "亚马逊宣布自12月1日起实施新政策，节日季订单须在规定时效内发货，"
+                                           "卖家需及时调整物流设置。", "lang": "zh",
+                                   "fetched_at": "2021-05-13T20:00:00+00:00", "content_hash": "h-rule"})
+    db.close()
+    assert run_cli(*base, "classify").returncode == 0
+    assert "policy_change" in _tags(db_path)[rule]
+    assert {ids[4], rule} <= _ml_embedded(db_path)
     everything = run_cli(*base, "classify", "--all")
-    assert everything.returncode == 0 and f"classified {len(ids)} posts" in everything.stdout
+    assert everything.returncode == 0 and f"classified {len(ids) + 1} posts" in everything.stdout
     assert _tags(db_path)[ids[0]] == {"review_abuse"} and _tags(db_path)[ids[1]] == set()
 
 

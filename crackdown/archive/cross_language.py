@@ -1,0 +1,118 @@
+"""Which posts a cross-language story link can reach, so that only they need a multilingual vector.
+
+Story grouping (reports/stories.py) links a Chinese post to a post in another language only when
+the two share a topic and are dated within `WINDOW_HOURS` of each other. A tagged English post
+with no such Chinese partner never uses its multilingual vector, and reading one costs a second
+encoder pass: on an English-only day none is read. A Chinese post that arrives later reaches back
+to the English posts of the day before, which are then read in that later run.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlite_utils import Database
+
+from crackdown.archive.days import DAY_EXPR
+
+WINDOW_HOURS = 24.0   # a Chinese post links to other-language coverage of the same news cycle
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def is_chinese(lang: str | None, title: str | None) -> bool:
+    """A post story grouping treats as Chinese: in Chinese by its language, or titled in Han."""
+    return (lang or "").startswith("zh") or bool(_HAN.search(title or ""))
+
+
+def hours(iso: str | None) -> float | None:
+    """Hours since the epoch of an ISO timestamp (None when it has none or cannot be read)."""
+    if not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso).timestamp() / 3600.0
+    except ValueError:
+        return None
+
+
+def posts_needing_ml_vectors(db: Database, post_ids: Iterable[int]) -> list[int]:
+    """Tagged non-Chinese posts without a multilingual vector that share a topic with a tagged
+    Chinese post dated within WINDOW_HOURS, where one of the two is in `post_ids` (the posts
+    just classified). Ordered by id."""
+    new = set(post_ids)
+    if not new:
+        return []
+    posts = _tagged_posts_near(db, new)
+    chinese_at: dict[str, list[float]] = defaultdict(list)       # topic → hours of Chinese posts
+    new_chinese_at: dict[str, list[float]] = defaultdict(list)   # ...of those just classified
+    undated: dict[str, set[bool]] = defaultdict(set)   # topic → whether its undated Chinese posts are new
+    for post in posts:
+        if not post["chinese"]:
+            continue
+        for topic in post["topics"]:
+            if post["at"] is None:
+                undated[topic].add(post["new"])
+            else:
+                chinese_at[topic].append(post["at"])
+                if post["new"]:
+                    new_chinese_at[topic].append(post["at"])
+    for table in (chinese_at, new_chinese_at):
+        for values in table.values():
+            values.sort()
+
+    def has_partner(post: dict) -> bool:
+        """A new post may pair with any Chinese post; an older one only with a new Chinese post
+        (older pairs were settled when the later of the two was classified)."""
+        for topic in post["topics"]:
+            if post["new"]:
+                if undated[topic] or _any_within(chinese_at[topic], post["at"]):
+                    return True
+            elif True in undated[topic] or _any_within(new_chinese_at[topic], post["at"]):
+                return True
+        return False
+
+    return sorted(p["id"] for p in posts
+                  if not p["chinese"] and not p["has_ml_vector"] and has_partner(p))
+
+
+def _any_within(sorted_hours: list[float], at: float | None) -> bool:
+    """Whether some value lies within WINDOW_HOURS of `at` (an undated post is near every post,
+    as story grouping has it)."""
+    if not sorted_hours:
+        return False
+    if at is None:
+        return True
+    k = bisect_left(sorted_hours, at - WINDOW_HOURS)
+    return k < len(sorted_hours) and sorted_hours[k] <= at + WINDOW_HOURS
+
+
+def _tagged_posts_near(db: Database, new: set[int]) -> list[dict]:
+    """Tagged posts dated from a day before the earliest of `new` to a day after the latest."""
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS cross_language_new (id INTEGER PRIMARY KEY)")
+    db.execute("DELETE FROM cross_language_new")
+    db.conn.executemany("INSERT INTO cross_language_new (id) VALUES (?)", [(i,) for i in new])
+    first, last = db.execute(f"""SELECT MIN({DAY_EXPR}), MAX({DAY_EXPR}) FROM posts p
+                                 JOIN cross_language_new n ON n.id = p.id""").fetchone()
+    if first is None:
+        return []
+    # Bounds on the date part only (timestamps may carry any offset); the hours decide exactly.
+    try:
+        since = (datetime.fromisoformat(first[:10]) - timedelta(days=2)).date().isoformat()
+        until = (datetime.fromisoformat(last[:10]) + timedelta(days=3)).date().isoformat()
+    except ValueError:   # a date the archive cannot read: look at every tagged post
+        since, until = "", "\uffff"
+    rows = db.execute(f"""
+        SELECT p.id, {DAY_EXPR}, p.lang, p.title, group_concat(t.topic, char(31)),
+               m.post_id IS NOT NULL, n.id IS NOT NULL
+        FROM posts p JOIN tags t ON t.post_id = p.id
+        LEFT JOIN ml_embeddings m ON m.post_id = p.id
+        LEFT JOIN cross_language_new n ON n.id = p.id
+        WHERE {DAY_EXPR} >= ? AND {DAY_EXPR} < ?
+        GROUP BY p.id""", [since, until]).fetchall()
+    db.execute("DELETE FROM cross_language_new")
+    return [{"id": pid, "at": hours(day), "chinese": is_chinese(lang, title),
+             "topics": set(topics.split("\x1f")), "has_ml_vector": bool(has), "new": bool(is_new)}
+            for pid, day, lang, title, topics, has, is_new in rows]

@@ -1,0 +1,67 @@
+"""Which posts need a multilingual vector for cross-language story grouping, on a real archive."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crackdown.archive import open_archive, posts, sources, tags
+from crackdown.archive.cross_language import is_chinese, posts_needing_ml_vectors
+from crackdown.config import SourceConfig
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = open_archive(tmp_path / "archive.db")
+    sources.sync_sources(db, [SourceConfig(id="forum", name="Forum", type="rss",
+                                             url="http://127.0.0.1/feed")])
+    yield db
+    db.close()
+
+
+def _post(db, n: int, title: str, at: str, topics: list[str], lang: str | None = "en",
+          ml_vector: bool = False, published: bool = True) -> int:
+    post_id, _ = posts.save_post(db, {
+        "url": f"http://127.0.0.1/p/{n}", "source_id": "forum", "title": title, "body": "",
+        "lang": lang, "published_at": at if published else None, "fetched_at": at,
+        "content_hash": f"h{n}"})
+    tags.save_classification(db, post_id, "v1", {t: 0.9 for t in topics}, topics, "test")
+    if ml_vector:
+        tags.save_embeddings(db, [post_id], np.ones((1, 4)), "e5", "ml_embeddings")
+    return post_id
+
+
+def test_a_tagged_english_post_needs_one_only_with_a_chinese_partner_in_the_window(db):
+    funds = _post(db, 1, "Etsy payouts on hold", "2021-05-13T08:00:00+00:00", ["funds_hold"])
+    closure = _post(db, 2, "Amazon closes stores", "2021-05-13T09:00:00+00:00", ["store_closure"])
+    untagged = _post(db, 3, "Prime Day dates", "2021-05-13T09:30:00+00:00", [])
+    far = _post(db, 4, "Etsy reserve again", "2021-05-15T12:00:00+00:00", ["funds_hold"])
+    chinese = _post(db, 5, "Etsy资金被冻结", "2021-05-13T20:00:00+08:00", ["funds_hold"], lang="zh")
+    new = [funds, closure, untagged, far, chinese]
+    # The Chinese post (12:00 UTC) is 4 hours from the first and 51 from the fourth.
+    assert posts_needing_ml_vectors(db, new) == [funds]
+
+
+def test_a_later_chinese_post_reaches_back_to_yesterdays_english_posts(db):
+    first_day = [_post(db, 1, "Amazon suspends sellers over reviews", "2021-05-12T22:00:00+00:00",
+                       ["review_abuse", "store_closure"]),
+                 _post(db, 2, "Already read", "2021-05-12T23:00:00+00:00", ["store_closure"],
+                       ml_vector=True),
+                 _post(db, 3, "A week earlier", "2021-05-05T23:00:00+00:00", ["store_closure"])]
+    assert posts_needing_ml_vectors(db, first_day) == []          # no Chinese post yet
+    chinese = _post(db, 4, "亚马逊封号潮", "2021-05-13T10:00:00+00:00", ["store_closure"], lang="zh")
+    assert posts_needing_ml_vectors(db, [chinese]) == [first_day[0]]
+    # A run that classified only an unrelated post settles nothing older.
+    other = _post(db, 5, "Shipping rates", "2021-05-13T11:00:00+00:00", [])
+    assert posts_needing_ml_vectors(db, [other]) == []
+    assert posts_needing_ml_vectors(db, []) == []
+
+
+def test_a_han_title_counts_as_chinese_and_other_languages_need_vectors_too(db):
+    german = _post(db, 1, "Amazon sperrt Händlerkonten", "2021-05-13T08:00:00+00:00",
+                   ["store_closure"], lang="de")
+    han_title = _post(db, 2, "大卖被封", "2021-05-13T09:00:00", ["store_closure"], lang=None,
+                      published=False)
+    assert is_chinese(None, "大卖被封") and not is_chinese("ja-latn", "Amazon")
+    # A timestamp without an offset still compares (story grouping reads it the same way).
+    assert posts_needing_ml_vectors(db, [german, han_title]) == [german]
