@@ -3,9 +3,10 @@
 1. Train the model once into a temporary model_dir (int8 ONNX backend; export included).
 2. `classify` 1,000 new English posts of ~120 words in a fresh process: posts/s and peak RSS,
    with the default route (the English encoder and phrase model; the multilingual encoder reads
-   close calls, and tagged posts' openings for story grouping) and with every English post read
-   by both encoders (`multilingual_english = true`); and, for information, English posts about
-   none of the topics (most of a real day's), which the default route reads with one encoder.
+   close calls, and the openings of tagged posts a Chinese post on their topic can reach, for
+   story grouping: none here) and with every English post read by both encoders
+   (`multilingual_english = true`); and, for information, English posts about none of the
+   topics (most of a real day's).
 3. Bare `SentenceTransformer.encode` on the same texts in the same process: posts/s.
 4. A realistic day: 1,000 posts (75% English, 15% Chinese, 10% other languages, 120-600 words)
    classified in a fresh process: wall seconds (target < 60) and peak RSS (target < 1.5 GB).
@@ -203,9 +204,7 @@ def main() -> None:
                   f"{speed['rss_classify_mb']:.0f} MB); bare SentenceTransformer.encode, same "
                   f"process: {n / speed['encode_s']:.0f} posts/s; ratio "
                   f"{speed['encode_s'] / speed['classify_s']:.1f}x (target >= 2.5x)")
-            # Nearly all of those posts carry a topic, so the default route also reads nearly
-            # every one's opening with the multilingual encoder for story grouping; most of a real
-            # day's English posts carry none.
+            # Nearly all of those posts carry a topic; most of a real day's English posts carry none.
             quiet_speed = run_child(STORE_AND_CLASSIFY.replace("FILE", '"quiet.json"') + textwrap.dedent("""
                 print(json.dumps({"n": report.classified, "tagged": report.tagged,
                                   "classify_s": classify_s}))
@@ -215,11 +214,13 @@ def main() -> None:
                   f"{quiet_speed['n'] / quiet_speed['classify_s']:.0f} posts/s (for information)")
         day = run_child(STORE_AND_CLASSIFY.replace("FILE", '"day.json"') + textwrap.dedent("""
             print(json.dumps({"n": report.classified, "classify_s": classify_s,
-                              "rss_classify_mb": rss_classify}))
+                              "rss_classify_mb": rss_classify,
+                              "grouping_vectors": report.grouping_vectors}))
             """), tmp)
         print(f"realistic day of {day['n']} posts (75% en, 15% zh, 10% other; 120-600 words): "
               f"{day['classify_s']:.1f} s wall (target < 60), peak RSS {day['rss_classify_mb']:.0f} MB "
-              f"(target < 1536)")
+              f"(target < 1536); {day['grouping_vectors']} posts read again for cross-language "
+              f"story grouping")
         again = run_child("""
             t = time.perf_counter()
             from classify.stage import classify_archive
