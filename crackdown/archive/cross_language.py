@@ -94,8 +94,10 @@ def _tagged_posts_near(db: Database, new: set[int]) -> list[dict]:
     db.execute("CREATE TEMP TABLE IF NOT EXISTS cross_language_new (id INTEGER PRIMARY KEY)")
     db.execute("DELETE FROM cross_language_new")
     db.conn.executemany("INSERT INTO cross_language_new (id) VALUES (?)", [(i,) for i in new])
-    first, last = db.execute(f"""SELECT MIN({DAY_EXPR}), MAX({DAY_EXPR}) FROM posts p
-                                 JOIN cross_language_new n ON n.id = p.id""").fetchone()
+    # CROSS JOIN keeps the new ids as the outer loop: SQLite has no statistics on a temp table and
+    # would otherwise scan every post (0.4 s at a million posts, against 0.5 ms).
+    first, last = db.execute(f"""SELECT MIN({DAY_EXPR}), MAX({DAY_EXPR}) FROM cross_language_new n
+                                 CROSS JOIN posts p ON p.id = n.id""").fetchone()
     if first is None:
         return []
     # Bounds on the date part only (timestamps may carry any offset); the hours decide exactly.
