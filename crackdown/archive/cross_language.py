@@ -90,7 +90,8 @@ def _any_within(sorted_hours: list[float], at: float | None) -> bool:
 
 
 def _tagged_posts_near(db: Database, new: set[int]) -> list[dict]:
-    """Tagged posts dated from a day before the earliest of `new` to a day after the latest."""
+    """Tagged posts dated from two days before the earliest of `new` to two days after the
+    latest (whole dates, wide enough for any time-zone offset; the caller compares hours)."""
     db.execute("CREATE TEMP TABLE IF NOT EXISTS cross_language_new (id INTEGER PRIMARY KEY)")
     db.execute("DELETE FROM cross_language_new")
     db.conn.executemany("INSERT INTO cross_language_new (id) VALUES (?)", [(i,) for i in new])
