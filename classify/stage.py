@@ -67,7 +67,6 @@ def _classify(config: Config, db, everything: bool) -> ClassifyReport:
     hints = {s.id: set(s.marketplaces) for s in config.sources}
     ml_encoder = config_ml_encoder(config)
     report = ClassifyReport(model.version)
-    classified: list[int] = []
     for batch in tags.posts_to_classify(db, model.version, everything):
         predictions = model.predict([p["title"] for p in batch], [p["body"] for p in batch],
                                     [p["lang"] for p in batch], encoder=encoder,
@@ -94,9 +93,11 @@ def _classify(config: Config, db, everything: bool) -> ClassifyReport:
                 post_rows.set_marketplaces(db, post["id"], markets)
                 report.classified += 1
                 report.tagged += bool(pred.labels)
-        classified += [p["id"] for p in batch]
-    if ml_encoder is not None and model.ml is not None:
-        report.grouping_vectors = add_grouping_vectors(db, model, ml_encoder, classified)
+            # In the batch's transaction: a run cut short leaves no classified post that a story
+            # link can reach without its multilingual vector.
+            if ml_encoder is not None and model.ml is not None:
+                report.grouping_vectors += add_grouping_vectors(db, model, ml_encoder,
+                                                                [p["id"] for p in batch])
     return report
 
 
@@ -117,9 +118,8 @@ def add_grouping_vectors(db, model: TopicModel, ml_encoder: MultilingualEncoder,
         rows = [post_rows.get_post(db, post_id) for post_id in needed[start:start + batch]]
         vectors = model.grouping_vectors([r["title"] for r in rows], [r["body"] for r in rows],
                                          ml_encoder)
-        with db.atomic():
-            tags.save_embeddings(db, [r["id"] for r in rows], vectors, model.ml_encoder_name,
-                                 "ml_embeddings")
+        tags.save_embeddings(db, [r["id"] for r in rows], vectors, model.ml_encoder_name,
+                             "ml_embeddings")
     if needed:
         log.info("read %d posts' multilingual vectors for cross-language story grouping", len(needed))
     return len(needed)

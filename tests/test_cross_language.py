@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from crackdown.archive import open_archive, posts, sources, tags
 from crackdown.archive.cross_language import is_chinese, posts_needing_ml_vectors
 from crackdown.config import SourceConfig
+from tests.classify_support import trained  # noqa: F401  (session fixture)
 
 
 @pytest.fixture
@@ -65,3 +68,37 @@ def test_a_han_title_counts_as_chinese_and_other_languages_need_vectors_too(db):
     assert is_chinese(None, "大卖被封") and not is_chinese("ja-latn", "Amazon")
     # A timestamp without an offset still compares (story grouping reads it the same way).
     assert posts_needing_ml_vectors(db, [german, han_title]) == [german]
+
+
+def test_a_batch_commits_with_its_grouping_vectors_or_not_at_all(trained, tmp_path, monkeypatch):  # noqa: F811
+    from classify.classifier import TopicModel
+    from classify.stage import classify_archive
+
+    _, config, _ = trained
+    config = replace(config, archive=replace(config.archive, path=tmp_path / "archive.db"))
+    db = open_archive(config.archive.path)
+    sources.sync_sources(db, config.sources)
+    for n, (title, body, lang) in enumerate([
+            ("Etsy shop reserve: 75% of my funds held", "Etsy put a reserve on my shop after a "
+             "record month and my payouts are on hold for 45 days.", "en"),
+            ("虾皮卖家店铺被冻结", "Shopee多个店铺因违规被冻结，卖家资金暂时无法提现。", "zh")]):
+        posts.save_post(db, {"url": f"http://127.0.0.1/p/{n}", "source_id": "forum", "title": title,
+                             "body": body, "lang": lang, "fetched_at": "2021-05-13T08:00:00+00:00",
+                             "content_hash": f"h{n}"})
+    db.close()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the multilingual encoder failed")
+
+    monkeypatch.setattr(TopicModel, "grouping_vectors", broken)
+    with pytest.raises(RuntimeError):
+        classify_archive(config)
+    db = open_archive(config.archive.path)
+    assert db.execute("SELECT COUNT(*) FROM classifications").fetchone()[0] == 0
+    db.close()
+    monkeypatch.undo()
+    report = classify_archive(config)   # the next run classifies the batch again, vectors and all
+    assert report.classified == 2 and report.grouping_vectors == 1
+    db = open_archive(config.archive.path)
+    assert db.execute("SELECT COUNT(*) FROM ml_embeddings").fetchone()[0] == 2
+    db.close()
