@@ -270,7 +270,8 @@ def main() -> None:
           f"{ms:.0f} ms (median of 3; {len(posts_needing_ml_vectors(db, day)):,} to read)")
     t = time.perf_counter()
     listed = posts_needing_ml_vectors(db, range(1, last + 1))
-    print(f"  every post (classify --all): {time.perf_counter() - t:.1f} s ({len(listed):,} to read)")
+    print(f"  every post at once: {time.perf_counter() - t:.1f} s ({len(listed):,} to read; the "
+          f"stage asks per batch of 256)")
     db.close()
 
 

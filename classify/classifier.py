@@ -19,7 +19,8 @@ A post is cleaned of page furniture (`classify.textprep`), its language read fro
 Each route's probabilities are blended with the keyword lexicon; each route has its own per-topic
 thresholds, chosen for recall (see train.py). The English encoder reads every English post, for
 the vector stored for `similar`; the multilingual vector stored for story grouping is read where
-the `ml` or `en+ml` route did not read it, for tagged posts only (`grouping_vectors`).
+the `ml` or `en+ml` route did not read it, for the posts a cross-language story link can reach
+(`grouping_vectors`, asked by the stage: `crackdown.archive.cross_language`).
 """
 
 from __future__ import annotations

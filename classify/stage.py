@@ -115,11 +115,12 @@ def add_grouping_vectors(db, model: TopicModel, ml_encoder: MultilingualEncoder,
     (`crackdown.archive.cross_language`). On an English-only day the second encoder stays off."""
     needed = cross_language.posts_needing_ml_vectors(db, classified)
     for start in range(0, len(needed), batch):
-        rows = [post_rows.get_post(db, post_id) for post_id in needed[start:start + batch]]
-        vectors = model.grouping_vectors([r["title"] for r in rows], [r["body"] for r in rows],
-                                         ml_encoder)
-        tags.save_embeddings(db, [r["id"] for r in rows], vectors, model.ml_encoder_name,
-                             "ml_embeddings")
+        rows = post_rows.titles_and_bodies(db, needed[start:start + batch])
+        if not rows:
+            continue
+        ids, titles, bodies = zip(*rows)
+        vectors = model.grouping_vectors(list(titles), list(bodies), ml_encoder)
+        tags.save_embeddings(db, ids, vectors, model.ml_encoder_name, "ml_embeddings")
     if needed:
         log.info("read %d posts' multilingual vectors for cross-language story grouping", len(needed))
     return len(needed)

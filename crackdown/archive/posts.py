@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlite_utils import Database
@@ -70,6 +70,16 @@ def get_post(db: Database, post_id: int) -> dict | None:
     if row is None:
         return None
     return dict(zip([c[0] for c in cursor.description], row))
+
+
+def titles_and_bodies(db: Database, post_ids: Sequence[int]) -> list[tuple[int, str, str]]:
+    """(id, title, body) of each post in `post_ids` that exists, in the order given."""
+    if not post_ids:
+        return []
+    marks = ",".join("?" * len(post_ids))
+    found = {row[0]: row for row in db.execute(
+        f"SELECT id, title, body FROM posts WHERE id IN ({marks})", list(post_ids)).fetchall()}
+    return [found[i] for i in post_ids if i in found]
 
 
 def count_posts(db: Database) -> int:
