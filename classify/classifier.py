@@ -18,9 +18,10 @@ A post is cleaned of page furniture (`classify.textprep`), its language read fro
   encoder maps most Chinese characters to [UNK]).
 Each route's probabilities are blended with the keyword lexicon; each route has its own per-topic
 thresholds, chosen for recall (see train.py). The English encoder reads every English post, for
-the vector stored for `similar`; the multilingual vector stored for story grouping is read where
-the `ml` or `en+ml` route did not read it, for the posts a cross-language story link can reach
-(`grouping_vectors`, asked by the stage: `crackdown.archive.cross_language`).
+the vector stored for `similar`; the multilingual vector stored for story grouping (a post's
+opening) is read where the `ml` or `en+ml` route did not read the opening, for the posts a
+cross-language story link can reach (`grouping_vectors`, asked by the stage:
+`crackdown.archive.cross_language`).
 """
 
 from __future__ import annotations
@@ -232,8 +233,9 @@ class TopicModel:
         route has read every window already, and reading the later ones here too bought nothing
         (dev 0.886 against 0.885) at up to `max_windows` times the cost. Training reads its
         examples the same way, each by its language. The vector (stored, for grouping a Chinese
-        report with the English coverage of its event) is every post's opening, so that posts in
-        two languages are compared like with like."""
+        report with the English coverage of its event) is a post's opening, so that posts in two
+        languages are compared like with like: it is returned for the posts read as their opening
+        (every English post here, and the others that fit one window)."""
         probs: dict[int, np.ndarray] = {}
         vectors: dict[int, np.ndarray] = {}
         if not idx:
@@ -243,13 +245,12 @@ class TopicModel:
             texts = [multilingual_text(*cleaned[i]) for i in others]
             encoded = ml_encoder.encode(texts)
             probs.update(zip(others, self.ml.probs(encoded)))
-            vectors.update(zip(others, encoded))
-            # A post longer than one window is read again, cut to it, for its stored vector.
-            longer = [k for k, n in enumerate(ml_encoder.token_counts(texts))
-                      if n > self.ml_window_tokens]
-            if longer:
-                vectors.update(zip([others[k] for k in longer],
-                                   self._openings([texts[k] for k in longer], ml_encoder)))
+            # The reading is the stored vector when the post fits one window (it is then the
+            # opening). A longer post's opening is a second reading, which the stage asks for
+            # only when a story link can reach the post (`grouping_vectors`).
+            vectors.update((others[k], encoded[k])
+                           for k, n in enumerate(ml_encoder.token_counts(texts))
+                           if n <= self.ml_window_tokens)
         english = [i for i in idx if detected[i] == "en"]
         if english:
             encoded = self._openings([multilingual_text(*cleaned[i]) for i in english], ml_encoder)
@@ -279,8 +280,9 @@ class TopicModel:
         return ml_encoder.with_max_tokens(self.ml_window_tokens).encode(texts)
 
     def grouping_vectors(self, titles: list[str], bodies: list[str], ml_encoder) -> np.ndarray:
-        """Multilingual vectors for story grouping of posts no multilingual route read (the stage
-        asks after corrections, with the posts as archived: cleaned here as predict cleans them)."""
+        """Multilingual vectors for story grouping of posts whose opening no multilingual route
+        read: English posts on the fast route, and longer posts in other languages (the stage asks
+        after corrections, with the posts as archived: cleaned here as predict cleans them)."""
         return self._openings([multilingual_text(*clean_post(t, b)) for t, b in zip(titles, bodies)],
                               ml_encoder)
 

@@ -109,9 +109,10 @@ def corrected(pred: Prediction, labels: set[str], topics: list[str]) -> Predicti
 
 def add_grouping_vectors(db, model: TopicModel, ml_encoder: MultilingualEncoder,
                          classified: list[int], batch: int = 256) -> int:
-    """Read the multilingual vector of each post a cross-language story link can now reach and no
-    multilingual route read (an English post on the fast route): a tagged post sharing a topic
-    with a Chinese post of the same news cycle, one of the two just classified
+    """Read the multilingual vector (the opening) of each post a cross-language story link can now
+    reach and whose opening no multilingual route read (an English post on the fast route, a
+    longer post in another language): a tagged post sharing a topic with a post across the
+    Chinese/non-Chinese line of the same news cycle, one of the two just classified
     (`crackdown.archive.cross_language`). On an English-only day the second encoder stays off."""
     needed = cross_language.posts_needing_ml_vectors(db, classified)
     for start in range(0, len(needed), batch):

@@ -39,7 +39,8 @@ def test_a_tagged_english_post_needs_one_only_with_a_chinese_partner_in_the_wind
     closure = _post(db, 2, "Amazon closes stores", "2021-05-13T09:00:00+00:00", ["store_closure"])
     untagged = _post(db, 3, "Prime Day dates", "2021-05-13T09:30:00+00:00", [])
     far = _post(db, 4, "Etsy reserve again", "2021-05-15T12:00:00+00:00", ["funds_hold"])
-    chinese = _post(db, 5, "Etsy资金被冻结", "2021-05-13T20:00:00+08:00", ["funds_hold"], lang="zh")
+    chinese = _post(db, 5, "Etsy资金被冻结", "2021-05-13T20:00:00+08:00", ["funds_hold"], lang="zh",
+                    ml_vector=True)
     new = [funds, closure, untagged, far, chinese]
     # The Chinese post (12:00 UTC) is 4 hours from the first and 51 from the fourth.
     assert posts_needing_ml_vectors(db, new) == [funds]
@@ -52,7 +53,8 @@ def test_a_later_chinese_post_reaches_back_to_yesterdays_english_posts(db):
                        ml_vector=True),
                  _post(db, 3, "A week earlier", "2021-05-05T23:00:00+00:00", ["store_closure"])]
     assert posts_needing_ml_vectors(db, first_day) == []          # no Chinese post yet
-    chinese = _post(db, 4, "亚马逊封号潮", "2021-05-13T10:00:00+00:00", ["store_closure"], lang="zh")
+    chinese = _post(db, 4, "亚马逊封号潮", "2021-05-13T10:00:00+00:00", ["store_closure"], lang="zh",
+                    ml_vector=True)
     assert posts_needing_ml_vectors(db, [chinese]) == [first_day[0]]
     # A run that classified only an unrelated post settles nothing older.
     other = _post(db, 5, "Shipping rates", "2021-05-13T11:00:00+00:00", [])
@@ -64,10 +66,31 @@ def test_a_han_title_counts_as_chinese_and_other_languages_need_vectors_too(db):
     german = _post(db, 1, "Amazon sperrt Händlerkonten", "2021-05-13T08:00:00+00:00",
                    ["store_closure"], lang="de")
     han_title = _post(db, 2, "大卖被封", "2021-05-13T09:00:00", ["store_closure"], lang=None,
-                      published=False)
+                      published=False, ml_vector=True)
     assert is_chinese(None, "大卖被封") and not is_chinese("ja-latn", "Amazon")
     # A timestamp without an offset still compares (story grouping reads it the same way).
     assert posts_needing_ml_vectors(db, [german, han_title]) == [german]
+
+
+def test_a_long_chinese_post_needs_its_opening_only_with_a_partner_across_the_line(db):
+    # Long Chinese posts: the multilingual route read more than their opening, so none is stored.
+    closures = _post(db, 1, "亚马逊大批卖家店铺被封", "2021-05-13T02:00:00+00:00", ["store_closure"],
+                     lang="zh")
+    untagged = _post(db, 2, "深圳卖家旺季备货", "2021-05-13T03:00:00+00:00", [], lang="zh")
+    leak = _post(db, 3, "刷单数据库泄露", "2021-05-13T04:00:00+00:00", ["data_leak"], lang="zh")
+    german = _post(db, 4, "Amazon-Konten ohne Vorwarnung gesperrt", "2021-05-13T06:00:00+00:00",
+                   ["store_closure"], lang="de", ml_vector=True)   # short: read as its opening
+    # Neither Chinese post on a topic the German one shares, nor the untagged one, needs it.
+    assert posts_needing_ml_vectors(db, [closures, untagged, leak, german]) == [closures]
+    # An English report of the leak, the next morning and unread by the second encoder, reaches
+    # back to the Chinese one: both need their opening, for the link needs both vectors.
+    english = _post(db, 5, "Review-broker database left open", "2021-05-14T01:00:00+00:00",
+                    ["data_leak", "review_abuse"])
+    assert posts_needing_ml_vectors(db, [english]) == [leak, english]
+    # Once both have theirs, nothing more is read.
+    for post_id in (leak, english):
+        tags.save_embeddings(db, [post_id], np.ones((1, 4)), "e5", "ml_embeddings")
+    assert posts_needing_ml_vectors(db, [english]) == []
 
 
 def test_a_batch_commits_with_its_grouping_vectors_or_not_at_all(trained, tmp_path, monkeypatch):  # noqa: F811

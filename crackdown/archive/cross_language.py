@@ -1,10 +1,12 @@
 """Which posts a cross-language story link can reach, so that only they need a multilingual vector.
 
 Story grouping (reports/stories.py) links a Chinese post to a post in another language only when
-the two share a topic and are dated within `WINDOW_HOURS` of each other. A tagged English post
-with no such Chinese partner never uses its multilingual vector, and reading one costs a second
-encoder pass: on an English-only day none is read. A Chinese post that arrives later reaches back
-to the English posts of the day before, which are then read in that later run.
+the two share a topic and are dated within `WINDOW_HOURS` of each other. A post with no partner
+across that line never uses its multilingual vector, and reading one costs an encoder pass: an
+English post read only by the English encoder would need a second encoder, a long Chinese or
+German post a second, shorter reading (the vector is the post's opening, the classifier read more).
+On an English-only day none is read. A post that arrives later reaches back to its partners of the
+day before, which are then read in that later run.
 """
 
 from __future__ import annotations
@@ -39,43 +41,46 @@ def hours(iso: str | None) -> float | None:
 
 
 def posts_needing_ml_vectors(db: Database, post_ids: Iterable[int]) -> list[int]:
-    """Tagged non-Chinese posts without a multilingual vector that share a topic with a tagged
-    Chinese post dated within WINDOW_HOURS, where one of the two is in `post_ids` (the posts
-    just classified). Ordered by id."""
+    """Tagged posts without a multilingual vector that share a topic with a tagged post across the
+    Chinese/non-Chinese line dated within WINDOW_HOURS, where one of the two is in `post_ids` (the
+    posts just classified). Ordered by id. Both posts of such a pair are returned when neither has
+    a vector, since the link needs both."""
     new = set(post_ids)
     if not new:
         return []
     posts = _tagged_posts_near(db, new)
-    chinese_at: dict[str, list[float]] = defaultdict(list)       # topic → hours of Chinese posts
-    new_chinese_at: dict[str, list[float]] = defaultdict(list)   # ...of those just classified
-    undated: dict[str, set[bool]] = defaultdict(set)   # topic → whether its undated Chinese posts are new
+    # By side (Chinese or not) and topic: the hours of its posts, of those just classified, and
+    # whether its undated posts include old and new ones.
+    dated: dict[bool, dict[str, list[float]]] = {True: defaultdict(list), False: defaultdict(list)}
+    dated_new: dict[bool, dict[str, list[float]]] = {True: defaultdict(list), False: defaultdict(list)}
+    undated: dict[bool, dict[str, set[bool]]] = {True: defaultdict(set), False: defaultdict(set)}
     for post in posts:
-        if not post["chinese"]:
-            continue
+        side = post["chinese"]
         for topic in post["topics"]:
             if post["at"] is None:
-                undated[topic].add(post["new"])
+                undated[side][topic].add(post["new"])
             else:
-                chinese_at[topic].append(post["at"])
+                dated[side][topic].append(post["at"])
                 if post["new"]:
-                    new_chinese_at[topic].append(post["at"])
-    for table in (chinese_at, new_chinese_at):
-        for values in table.values():
-            values.sort()
+                    dated_new[side][topic].append(post["at"])
+    for tables in (dated, dated_new):
+        for table in tables.values():
+            for values in table.values():
+                values.sort()
 
     def has_partner(post: dict) -> bool:
-        """A new post may pair with any Chinese post; an older one only with a new Chinese post
+        """A new post may pair with any post across the line; an older one only with a new one
         (older pairs were settled when the later of the two was classified)."""
+        other = not post["chinese"]
         for topic in post["topics"]:
             if post["new"]:
-                if undated[topic] or _any_within(chinese_at[topic], post["at"]):
+                if undated[other][topic] or _any_within(dated[other][topic], post["at"]):
                     return True
-            elif True in undated[topic] or _any_within(new_chinese_at[topic], post["at"]):
+            elif True in undated[other][topic] or _any_within(dated_new[other][topic], post["at"]):
                 return True
         return False
 
-    return sorted(p["id"] for p in posts
-                  if not p["chinese"] and not p["has_ml_vector"] and has_partner(p))
+    return sorted(p["id"] for p in posts if not p["has_ml_vector"] and has_partner(p))
 
 
 def _any_within(sorted_hours: list[float], at: float | None) -> bool:

@@ -71,7 +71,8 @@ TABLES = {
     "runs": ("Runs", "Each `crackdown run`: status, stats and error."),
     "embeddings": ("Embeddings", "384-d float32 sentence embeddings (English posts)."),
     "ml_embeddings": ("Multilingual embeddings", "384-d float32 multilingual-e5-small embeddings of "
-                      "the posts it classified (title and body start), for cross-language stories."),
+                      "a post's title and body start, for the posts a cross-language story link "
+                      "can reach."),
     "posts_trigram": ("Chinese text index", "Trigram FTS5 over posts with Chinese characters."),
     "tagged_posts": ("Tagged posts", "Posts joined with their topics and source."),
     "daily_topic_counts": ("Daily topic counts", "Posts and sources per UTC day and topic."),
