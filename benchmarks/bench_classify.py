@@ -219,7 +219,7 @@ def main() -> None:
             """), tmp)
         print(f"realistic day of {day['n']} posts (75% en, 15% zh, 10% other; 120-600 words): "
               f"{day['classify_s']:.1f} s wall (target < 60), peak RSS {day['rss_classify_mb']:.0f} MB "
-              f"(target < 1536); {day['grouping_vectors']} posts read again for cross-language "
+              f"(target < 1536); {day['grouping_vectors']} posts' openings read for cross-language "
               f"story grouping")
         again = run_child("""
             t = time.perf_counter()
@@ -237,12 +237,13 @@ def print_f1(tmp: Path, skip_torch: bool) -> None:
     (tmp / "demo.json").write_text(json.dumps(demo_eval_rows()), encoding="utf-8")
     code = """
         from classify.data_io import DEV_FILE, TEST_FILE, read_jsonl
+        from classify.embedding_cache import cache_dir
         from classify.encoder import get_encoder
         from classify.evaluate import evaluation_report
         from classify.stage import config_ml_encoder
         from classify.train import load_or_train
         c = config.classify
-        encoder = get_encoder(c.model, c.max_seq_length, c.batch_size, cache_dir=c.model_dir,
+        encoder = get_encoder(c.model, c.max_seq_length, c.batch_size, cache_dir=cache_dir(),
                               prefer_onnx=PREFER)
         ml_encoder = config_ml_encoder(config)
         model = load_or_train(config, [], encoder, ml_encoder)

@@ -2,7 +2,8 @@
 
 `get_encoder` returns an `Encoder` whose backend is chosen at first use:
 - `onnx-int8` when the model is a local plain sentence-transformers directory, onnxruntime is
-  installed and an int8 export (made once into `<model_dir>/onnx/`, checked against torch) exists;
+  installed and an int8 export (made once per machine into the cache folder's `onnx/`, checked
+  against torch) exists;
 - `torch` (sentence-transformers) otherwise, or when the caller gives no cache directory.
 Nothing is ever downloaded: a model that is not on this machine is a `ModelUnavailable` error.
 """
@@ -197,5 +198,6 @@ def _tokenizer_reads_chinese(location: Path) -> bool:
 @lru_cache(maxsize=8)
 def get_encoder(name: str, max_seq_length: int = 128, batch_size: int = 16,
                 cache_dir: Path | None = None, prefer_onnx: bool = True) -> Encoder:
-    """One encoder per settings per process; `cache_dir` (the model_dir) enables the ONNX backend."""
+    """One encoder per settings per process; `cache_dir` (where exports are kept: the machine's
+    cache folder) enables the ONNX backend."""
     return Encoder(name, max_seq_length, batch_size, cache_dir, prefer_onnx)

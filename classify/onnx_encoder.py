@@ -1,8 +1,9 @@
 """A sentence-transformers model run as an int8 ONNX graph with onnxruntime (about 2–3x torch on CPU).
 
-1. `export_int8` (once per model, at first use, into the model cache): the transformer is traced to
-   ONNX with torch, its MatMuls quantised to int8 per channel, and the result checked against the
-   torch vectors on probe sentences. A model that fails the check is marked, and torch is used.
+1. `export_int8` (once per model and machine, at first use, into the machine's cache folder, shared
+   by every model_dir): the transformer is traced to ONNX with torch, its MatMuls quantised to int8
+   per channel, and the result checked against the torch vectors on probe sentences. A model that
+   fails the check is marked, and torch is used.
 2. `OnnxEncoder.encode` needs only `tokenizers`, `onnxruntime` and numpy: running the exported
    graph never imports torch, so a classify run with nothing new to embed stays light.
 
@@ -15,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -77,7 +80,26 @@ def export_dir(cache_root: Path, model_dir: Path) -> Path:
 
 
 def export_int8(model_dir: Path, target: Path, max_seq_length: int) -> dict:
-    """Export, quantise and check `model_dir` into `target`; returns the check's figures."""
+    """Export, quantise and check `model_dir` into `target`, written whole or not at all (the
+    folder is shared by every process on the machine); returns the check's figures."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        figures = _export_into(model_dir, work, max_seq_length)
+        work.chmod(0o755)
+        if (target / "export.json").exists():   # another process finished first: keep theirs
+            shutil.rmtree(work)
+        else:
+            if target.exists():                 # what an interrupted export left behind
+                shutil.rmtree(target)
+            work.rename(target)
+        return figures
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def _export_into(model_dir: Path, target: Path, max_seq_length: int) -> dict:
     layout = plain_layout(model_dir)
     if layout is None:
         raise ExportFailed("not a plain Transformer + Pooling model")
@@ -88,7 +110,6 @@ def export_int8(model_dir: Path, target: Path, max_seq_length: int) -> dict:
     import torch
     from transformers import AutoModel
 
-    target.mkdir(parents=True, exist_ok=True)
     fp32_path, int8_path = target / "model_fp32.onnx", target / "model_int8.onnx"
     model = AutoModel.from_pretrained(str(transformer_dir), attn_implementation="eager")
     model.eval()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from classify.classifier import Prediction, TopicModel
+from classify.embedding_cache import cache_dir
 from classify.encoder import Encoder, get_encoder
 from classify.marketplaces import mentioned_marketplaces
 from classify.multilingual import MultilingualEncoder, get_multilingual
@@ -33,9 +34,10 @@ class ClassifyReport:
 
 
 def config_encoder(config: Config) -> Encoder:
-    """The configured encoder; its int8 ONNX export (if any) lives under [classify] model_dir."""
+    """The configured encoder. Its int8 ONNX export (if any) is made once per machine into the
+    cache folder (`classify.embedding_cache.cache_dir`), so a new model_dir does not export again."""
     c = config.classify
-    return get_encoder(c.model, c.max_seq_length, c.batch_size, cache_dir=c.model_dir)
+    return get_encoder(c.model, c.max_seq_length, c.batch_size, cache_dir=cache_dir())
 
 
 def config_ml_encoder(config: Config) -> MultilingualEncoder | None:
