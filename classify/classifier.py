@@ -117,7 +117,7 @@ class TopicModel:
     lexicon_topics: list = field(default_factory=list)   # TopicConfig, for the lexicon
     metrics: dict = field(default_factory=dict)
     multilingual: bool = False        # the English-route encoder reads every language
-    max_windows: int = 4
+    max_windows: int = 3
     cascade_margin: float = 0.0       # English posts this close to a threshold get a second opinion
     ml_english: bool = False          # English posts are read by both encoders (route en+ml)
     both_thresholds: np.ndarray | None = None   # the en+ml route's, chosen on English posts

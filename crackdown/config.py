@@ -119,7 +119,7 @@ class ClassifyConfig:
     # phrase model the English encoder alone scores as well (dev 0.881 both ways), at twice the
     # speed on posts that carry no topic.
     multilingual_english: bool = False
-    max_windows: int = 4                   # body windows read by the English encoder per post
+    max_windows: int = 3                   # body windows read by the English encoder per post
     # English posts whose score is this close to a threshold also go through the multilingual
     # encoder, and the two are averaged (0 = never): 0.05 sends ~16% of them, dev 0.881 -> 0.886.
     cascade_margin: float = 0.05

@@ -191,11 +191,15 @@ def test_english_posts_can_be_read_by_both_encoders(trained):  # noqa: F811
 
 def test_the_topic_deep_in_a_long_english_post_is_found(trained):  # noqa: F811
     """An English post's later body windows are read, not only its opening."""
+    from classify.windows import window_texts
+
     _, config, model = trained
     filler = ("Our team spent the quarter reworking packaging, photography and pricing for the "
-              "spring catalogue, and we compared freight quotes from four forwarders. ") * 12
+              "spring catalogue, and we compared freight quotes from four forwarders. ") * 8
     late = ("Then, last Tuesday, Amazon suspended our seller account and froze the remaining "
             "balance; support says the funds stay on hold for 90 days.")
+    windows = window_texts("Notes from a hard quarter", filler + late, model.max_windows)
+    assert len(windows) == model.max_windows == 3 and late in windows[-1]   # the last one read
     short, long_ = model.predict(["Notes from a hard quarter"] * 2, [filler, filler + late],
                                  ["en", "en"], **_encoders(config))
     assert "funds_hold" not in short.labels and "store_closure" not in short.labels
