@@ -36,7 +36,7 @@ import numpy as np
 from classify.language import detect_language
 from classify.lexicon import KEYWORD_LANGUAGES, Lexicon
 from classify.ngrams import NgramModel, phrase_text
-from classify.windows import clean_post, window_texts
+from classify.windows import MAX_WINDOWS, clean_post, window_texts
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class TopicModel:
     lexicon_topics: list = field(default_factory=list)   # TopicConfig, for the lexicon
     metrics: dict = field(default_factory=dict)
     multilingual: bool = False        # the English-route encoder reads every language
-    max_windows: int = 3
+    max_windows: int = MAX_WINDOWS
     cascade_margin: float = 0.0       # English posts this close to a threshold get a second opinion
     ml_english: bool = False          # English posts are read by both encoders (route en+ml)
     both_thresholds: np.ndarray | None = None   # the en+ml route's, chosen on English posts
