@@ -49,34 +49,32 @@ def posts_needing_ml_vectors(db: Database, post_ids: Iterable[int]) -> list[int]
     if not new:
         return []
     posts = _tagged_posts_near(db, new)
-    # By side (Chinese or not) and topic: the hours of its posts, of those just classified, and
-    # whether its undated posts include old and new ones.
-    dated: dict[bool, dict[str, list[float]]] = {True: defaultdict(list), False: defaultdict(list)}
-    dated_new: dict[bool, dict[str, list[float]]] = {True: defaultdict(list), False: defaultdict(list)}
-    undated: dict[bool, dict[str, set[bool]]] = {True: defaultdict(set), False: defaultdict(set)}
+    # By (side, topic), the side being whether the posts are Chinese: the hours of its posts, of
+    # those just classified, and whether its undated posts are new.
+    dated: dict[tuple[bool, str], list[float]] = defaultdict(list)
+    dated_new: dict[tuple[bool, str], list[float]] = defaultdict(list)
+    undated: dict[tuple[bool, str], set[bool]] = defaultdict(set)
     for post in posts:
-        side = post["chinese"]
         for topic in post["topics"]:
+            key = (post["chinese"], topic)
             if post["at"] is None:
-                undated[side][topic].add(post["new"])
+                undated[key].add(post["new"])
             else:
-                dated[side][topic].append(post["at"])
+                dated[key].append(post["at"])
                 if post["new"]:
-                    dated_new[side][topic].append(post["at"])
-    for tables in (dated, dated_new):
-        for table in tables.values():
-            for values in table.values():
-                values.sort()
+                    dated_new[key].append(post["at"])
+    for values in (*dated.values(), *dated_new.values()):
+        values.sort()
 
     def has_partner(post: dict) -> bool:
         """A new post may pair with any post across the line; an older one only with a new one
         (older pairs were settled when the later of the two was classified)."""
-        other = not post["chinese"]
         for topic in post["topics"]:
+            across = (not post["chinese"], topic)
             if post["new"]:
-                if undated[other][topic] or _any_within(dated[other][topic], post["at"]):
+                if undated[across] or _any_within(dated[across], post["at"]):
                     return True
-            elif True in undated[other][topic] or _any_within(dated_new[other][topic], post["at"]):
+            elif True in undated[across] or _any_within(dated_new[across], post["at"]):
                 return True
         return False
 
