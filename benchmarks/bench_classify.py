@@ -227,7 +227,7 @@ def main() -> None:
         # day's Chinese posts would reach every tagged one of them for story grouping.
         day_tmp = tmp / "day"
         for label, settings, folder in (("realistic day", DEFAULT, day_tmp),
-                                        ("realistic day, lighter reading", LIGHTER,
+                                        ("realistic day (lighter reading)", LIGHTER,
                                          tmp / "day-lighter")):
             folder.mkdir()
             (folder / "day.json").write_text(json.dumps(day), encoding="utf-8")
@@ -237,7 +237,7 @@ def main() -> None:
                                   "rss_classify_mb": rss_classify,
                                   "grouping_vectors": report.grouping_vectors}))
                 """), folder, settings)
-            print(f"{label} of {result['n']} posts (75% en, 15% zh, 10% other; 120-600 words): "
+            print(f"{label}, {result['n']} posts (75% en, 15% zh, 10% other; 120-600 words): "
                   f"{result['classify_s']:.1f} s wall (target < 60), peak RSS "
                   f"{result['rss_classify_mb']:.0f} MB (target < 1536); "
                   f"{result['grouping_vectors']} posts' openings read for cross-language story "
