@@ -81,26 +81,61 @@ class Prediction:
     ml_vector: np.ndarray | None = None   # the multilingual encoder's, of title and body start
 
 
+NEIGHBOURS = 3   # how many nearest training examples on each side give their evidence
+
+
+def neighbour_evidence(vectors: np.ndarray, examples: np.ndarray, labels: np.ndarray,
+                       k: int = NEIGHBOURS) -> np.ndarray:
+    """Per topic: the mean cosine of each vector's `k` nearest examples that carry the topic, less
+    that of its `k` nearest that do not (vectors and examples are normalised)."""
+    sims = vectors @ examples.T
+    out = np.zeros((len(vectors), labels.shape[1]))
+    for j in range(labels.shape[1]):
+        for side, sign in ((labels[:, j], 1.0), (~labels[:, j], -1.0)):
+            pool = sims[:, side]
+            if pool.shape[1]:
+                top = min(k, pool.shape[1])
+                out[:, j] += sign * np.partition(pool, -top, axis=1)[:, -top:].mean(axis=1)
+    return out
+
+
 @dataclass
 class Head:
-    """One logistic regression per topic on one encoder's vectors, and its thresholds."""
+    """One logistic regression per topic on one encoder's vectors, and its thresholds. With
+    `examples`, the training vectors, the nearest of them add `weight` times their evidence
+    (`neighbour_evidence`) to the regression's log-odds: a post told the way only a few examples
+    are told is read like them, which one straight boundary per topic cannot do."""
 
     coef: np.ndarray          # (topics, dim)
     intercept: np.ndarray     # (topics,)
     thresholds: np.ndarray    # (topics,)
+    examples: np.ndarray | None = None   # (examples, dim)
+    labels: np.ndarray | None = None     # (examples, topics), bool
+    weight: float = 0.0
 
     def probs(self, vectors: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(vectors @ self.coef.T + self.intercept)))
+        logits = vectors @ self.coef.T + self.intercept
+        if self.examples is not None and self.weight:
+            logits = logits + self.weight * neighbour_evidence(vectors, self.examples, self.labels)
+        return 1.0 / (1.0 + np.exp(-logits))
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:
-        return {f"{prefix}coef": self.coef, f"{prefix}intercept": self.intercept,
-                f"{prefix}thresholds": self.thresholds}
+        arrays = {f"{prefix}coef": self.coef, f"{prefix}intercept": self.intercept,
+                  f"{prefix}thresholds": self.thresholds}
+        if self.examples is not None:
+            arrays.update({f"{prefix}examples": self.examples, f"{prefix}labels": self.labels,
+                           f"{prefix}weight": np.array(self.weight)})
+        return arrays
 
     @classmethod
     def from_arrays(cls, data, prefix: str) -> Head | None:
         if f"{prefix}coef" not in data:
             return None
-        return cls(data[f"{prefix}coef"], data[f"{prefix}intercept"], data[f"{prefix}thresholds"])
+        head = cls(data[f"{prefix}coef"], data[f"{prefix}intercept"], data[f"{prefix}thresholds"])
+        if f"{prefix}examples" in data:
+            head.examples, head.labels = data[f"{prefix}examples"], data[f"{prefix}labels"]
+            head.weight = float(data[f"{prefix}weight"])
+        return head
 
 
 @dataclass

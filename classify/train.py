@@ -28,12 +28,14 @@ import numpy as np
 
 from classify.classifier import (
     LEXICON_WEIGHT,
+    NEIGHBOURS,
     PHRASE_SHARE,
     Head,
     TopicModel,
     blend,
     is_chinese,
     multilingual_text,
+    neighbour_evidence,
     ngram_text,
 )
 from classify.data_io import load_dev, load_seed
@@ -47,7 +49,7 @@ from crackdown.config import Config
 
 log = logging.getLogger(__name__)
 
-TRAINER_VERSION = "16"  # bump when training changes in a way that should invalidate cached models
+TRAINER_VERSION = "17"  # bump when training changes in a way that should invalidate cached models
 CORRECTION_WEIGHT = 3.0
 # Inverse regularisation per route, chosen on dev F1: embeddings are dense and few (384),
 # n-gram features sparse and many, so the n-gram heads need a looser penalty.
@@ -64,6 +66,12 @@ DEV_WEIGHT = 3
 # choosing and confirming) +0.04 to +0.11. Since seed_multi_d.jsonl, 0.025 reads better than 0.05
 # on dev and on both halves of a later real set (README, "The classifier", step 4).
 ML_THRESHOLD_SHIFT = 0.025
+# How much the nearest training examples' evidence weighs in each encoder's head (see Head): its
+# log-odds move by weight x (mean cosine of the 3 nearest examples with the topic - of the 3
+# nearest without). e5's cosines sit in a narrower band than MiniLM's, hence the larger weight.
+# Chosen on dev and three real sets (README, "The classifier", step 3).
+EN_NEIGHBOUR_WEIGHT = 10.0
+ML_NEIGHBOUR_WEIGHT = 20.0
 
 
 def fingerprint(config: Config, examples: list[dict], dev: list[dict], encoder_key: str = "") -> str:
@@ -71,7 +79,8 @@ def fingerprint(config: Config, examples: list[dict], dev: list[dict], encoder_k
     h = hashlib.sha256()
     # The training choices are part of the version: changing one retrains.
     h.update(f"{TRAINER_VERSION}|{EMBEDDING_C}|{NGRAM_C}|{F_BETA}|{MIN_PRECISION}|{DEV_WEIGHT}|"
-             f"{LEXICON_WEIGHT}|{ML_THRESHOLD_SHIFT}|{PHRASE_SHARE}|{PHRASE_C}".encode())
+             f"{LEXICON_WEIGHT}|{ML_THRESHOLD_SHIFT}|{PHRASE_SHARE}|{PHRASE_C}|"
+             f"{EN_NEIGHBOUR_WEIGHT}|{ML_NEIGHBOUR_WEIGHT}|{NEIGHBOURS}".encode())
     h.update(config.classify.model.encode())
     h.update(encoder_key.encode())
     c = config.classify
@@ -138,8 +147,10 @@ def _fit_binary(x, y, weights, c: float):
     return clf
 
 
-def _oof_probs(x, y, weights, c: float, folds: int = 5) -> np.ndarray:
-    """Out-of-fold probabilities: with the dev split, they choose the thresholds."""
+def _oof_probs(x, y, weights, c: float, folds: int = 5, neighbours: float = 0.0) -> np.ndarray:
+    """Out-of-fold probabilities: with the dev split, they choose the thresholds. `neighbours`:
+    the weight of the nearest examples' evidence, as the head adds it (`Head`), each fold's
+    examples reading the others' only."""
     from sklearn.model_selection import StratifiedKFold
 
     probs = np.zeros(len(y))
@@ -148,8 +159,13 @@ def _oof_probs(x, y, weights, c: float, folds: int = 5) -> np.ndarray:
         return probs
     for train_idx, test_idx in StratifiedKFold(n_splits, shuffle=True, random_state=0).split(x, y):
         clf = _fit_binary(x[train_idx], y[train_idx], weights[train_idx], c)
-        if clf is not None:
-            probs[test_idx] = clf.predict_proba(x[test_idx])[:, 1]
+        if clf is None:
+            continue
+        logits = clf.decision_function(x[test_idx])
+        if neighbours:
+            logits = logits + neighbours * neighbour_evidence(
+                x[test_idx], x[train_idx], y[train_idx, None].astype(bool))[:, 0]
+        probs[test_idx] = 1.0 / (1.0 + np.exp(-logits))
     return probs
 
 
@@ -172,7 +188,7 @@ def best_threshold(scores: np.ndarray, truth: np.ndarray, beta: float = 1.0,
     return best
 
 
-def _heads(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> Head:
+def _heads(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float, neighbours: float = 0.0) -> Head:
     topics = y.shape[1]
     coef = np.zeros((topics, x.shape[1]))
     intercept = np.full(topics, -10.0)   # a topic with no examples never fires
@@ -180,7 +196,10 @@ def _heads(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> Head:
         clf = _fit_binary(x, y[:, j], w, c)
         if clf is not None:
             coef[j], intercept[j] = clf.coef_[0], clf.intercept_[0]
-    return Head(coef, intercept, np.full(topics, 0.5))
+    head = Head(coef, intercept, np.full(topics, 0.5))
+    if neighbours:
+        head.examples, head.labels, head.weight = x.astype(np.float32), y.astype(bool), neighbours
+    return head
 
 
 def _thresholds(oof: np.ndarray, y_train: np.ndarray, dev_scores: np.ndarray | None,
@@ -214,8 +233,9 @@ def calibration_rows(route: str, en_rows: np.ndarray, dev_routes: np.ndarray,
     return None, dev_routes == route
 
 
-def _oof_blended(x, y, w, lex, langs: list[str], c: float) -> np.ndarray:
-    probs = np.column_stack([_oof_probs(x, y[:, j], w, c) for j in range(y.shape[1])])
+def _oof_blended(x, y, w, lex, langs: list[str], c: float, neighbours: float = 0.0) -> np.ndarray:
+    probs = np.column_stack([_oof_probs(x, y[:, j], w, c, neighbours=neighbours)
+                             for j in range(y.shape[1])])
     return blend(probs, lex, langs)
 
 
@@ -254,7 +274,8 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
         en_rows = np.array([not is_chinese(p[2]) for p in prepared], dtype=bool)
     idx = np.where(en_rows)[0]
     emb = cached.encode([window_texts(prepared[i][0], prepared[i][1], 1)[0] for i in idx])
-    en_probs = np.column_stack([_oof_probs(emb, y[idx, j], w[idx], EMBEDDING_C)
+    en_probs = np.column_stack([_oof_probs(emb, y[idx, j], w[idx], EMBEDDING_C,
+                                           neighbours=EN_NEIGHBOUR_WEIGHT)
                                 for j in range(y.shape[1])])
     # The English examples' phrases (ngrams.py), mixed into their reading as predict mixes them.
     english = np.array([langs[i] == "en" for i in idx], dtype=bool)
@@ -267,7 +288,7 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
     en_oof = blend(en_probs, lex[idx], [langs[i] for i in idx])
     model = TopicModel(version=version, topics=topics, encoder_name=config.classify.model,
                        max_seq_length=config.classify.max_seq_length,
-                       en=_heads(emb, y[idx], w[idx], EMBEDDING_C),
+                       en=_heads(emb, y[idx], w[idx], EMBEDDING_C, EN_NEIGHBOUR_WEIGHT),
                        lexicon_topics=list(config.topics), multilingual=multilingual,
                        max_windows=config.classify.max_windows,
                        cascade_margin=config.classify.cascade_margin if ml_cached else 0.0,
@@ -282,8 +303,8 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
     ml_oof = both_oof = None
     if ml_cached is not None:
         vectors = multilingual_vectors(ml_cached, prepared, model.ml_window_tokens)
-        model.ml = _heads(vectors, y, w, EMBEDDING_C)
-        ml_oof = _oof_blended(vectors, y, w, lex, langs, EMBEDDING_C)
+        model.ml = _heads(vectors, y, w, EMBEDDING_C, ML_NEIGHBOUR_WEIGHT)
+        ml_oof = _oof_blended(vectors, y, w, lex, langs, EMBEDDING_C, ML_NEIGHBOUR_WEIGHT)
         both_oof = (en_oof + ml_oof[idx]) / 2
 
     # 3. Without a multilingual encoder, Chinese examples train the character n-gram model.

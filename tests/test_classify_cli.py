@@ -20,7 +20,8 @@ ARCHIVE_POSTS = [
      "sellers have until May 14 to submit deals.", "en"),
     ("Etsy shop reserve: 75% of my funds held", "Etsy put a reserve on my shop after a record month "
      "and my payouts are on hold for 45 days.", "en"),
-    ("虾皮卖家店铺被冻结", "Shopee多个店铺因违规被冻结，卖家资金暂时无法提现。", "zh"),
+    # Withheld payouts only (a frozen shop would share store_closure with the first post).
+    ("虾皮卖家回款被暂扣", "Shopee多名卖家反映平台以风控为由暂扣回款，资金暂时无法提现。", "zh"),
     ("Holiday shipping deadlines", "UPS and FedEx published their last days for Christmas delivery; "
      "ground orders should ship by December 15.", "en"),
 ]

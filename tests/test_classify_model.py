@@ -60,6 +60,8 @@ def test_model_directory_round_trips(trained):  # noqa: F811
     assert np.array_equal(loaded.both_thresholds, model.both_thresholds)
     assert loaded.ml_window_tokens == model.ml_window_tokens == config.classify.multilingual_window_tokens
     assert (folder / "en_phrases.npz").exists()   # the English phrase model travels with it
+    for head, original in ((loaded.en, model.en), (loaded.ml, model.ml)):   # and each head's examples
+        assert np.array_equal(head.examples, original.examples) and head.weight == original.weight
     posts = [("Amazon suspends hundreds of seller accounts", "Sellers report deactivations.", "en"),
              ("亚马逊封号潮", "大批卖家账号被封，资金被冻结。", "zh")]
     a = model.predict(*map(list, zip(*posts)), **_encoders(config))
@@ -222,7 +224,8 @@ def test_each_route_is_calibrated_on_the_posts_it_serves():
 
 @pytest.mark.parametrize("constant", ["EMBEDDING_C", "NGRAM_C", "F_BETA", "MIN_PRECISION",
                                       "DEV_WEIGHT", "LEXICON_WEIGHT", "ML_THRESHOLD_SHIFT",
-                                      "PHRASE_SHARE", "PHRASE_C"])
+                                      "PHRASE_SHARE", "PHRASE_C", "EN_NEIGHBOUR_WEIGHT",
+                                      "ML_NEIGHBOUR_WEIGHT", "NEIGHBOURS"])
 def test_every_training_constant_is_part_of_the_model_version(monkeypatch, tmp_path, constant):
     """A cached model is reused only if it was trained the same way: its thresholds were chosen
     on scores that each of these constants shapes."""
