@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from classify.language import detect_language
-from classify.lexicon import KEYWORD_LANGUAGES, Lexicon
+from classify.lexicon import CLASSIFY_ONLY_KEYWORD_LANGUAGES, KEYWORD_LANGUAGES, Lexicon
 from classify.ngrams import NgramModel, phrase_text
 from classify.windows import MAX_WINDOWS, clean_post, window_texts
 
@@ -49,11 +49,15 @@ METHODS = {"en": "embedding+lexicon", "ml": "multilingual+lexicon", "zh": "ngram
            "en+ml": "embedding+multilingual+lexicon"}
 
 
-def blend(probs: np.ndarray, lex: np.ndarray, langs: list[str]) -> np.ndarray:
+def blend(probs: np.ndarray, lex: np.ndarray, langs: list[str],
+          calibrating: bool = False) -> np.ndarray:
     """The score: the encoder's probabilities with the keyword lexicon's LEXICON_WEIGHT share;
-    a post in a language the keyword lists are not written in gets the probabilities alone."""
+    a post in a language the keyword lists are not written in gets the probabilities alone, and
+    so does one in CLASSIFY_ONLY_KEYWORD_LANGUAGES while thresholds are chosen (`calibrating`)."""
     scores = (1 - LEXICON_WEIGHT) * probs + LEXICON_WEIGHT * lex
-    silent = [i for i, lang in enumerate(langs) if lang not in KEYWORD_LANGUAGES]
+    speaking = (KEYWORD_LANGUAGES - CLASSIFY_ONLY_KEYWORD_LANGUAGES) if calibrating \
+        else KEYWORD_LANGUAGES
+    silent = [i for i, lang in enumerate(langs) if lang not in speaking]
     scores[silent] = probs[silent]
     return scores
 
@@ -196,12 +200,14 @@ class TopicModel:
         return pipeline.probs(texts) if pipeline is not None else np.zeros((len(texts), len(self.topics)))
 
     def predict(self, titles: list[str], bodies: list[str], langs: list[str | None],
-                encoder=None, ml_encoder=None, route: str | None = None) -> list[Prediction]:
+                encoder=None, ml_encoder=None, route: str | None = None,
+                calibrating: bool = False) -> list[Prediction]:
         """Predict topics. `langs` are hints (a source's language); each post's own text decides.
 
         `encoder` embeds the en route's windows, `ml_encoder` the ml route's posts: anything with
         `encode(texts) -> (n, dim)` normalised vectors. `route` sends every post one way
-        (training calibrates a route's thresholds on all the posts it can read).
+        (training calibrates a route's thresholds on all the posts it can read), and
+        `calibrating` scores the posts as training does when it chooses thresholds (`blend`).
         """
         cleaned = [clean_post(t, b) for t, b in zip(titles, bodies)]
         detected = [detect_language(f"{t}\n{b}", hint) for (t, b), hint in zip(cleaned, langs)]
@@ -245,7 +251,7 @@ class TopicModel:
         if zh_idx:
             probs[zh_idx] = self._ngram_probs([ngram_text(*cleaned[i]) for i in zh_idx])
 
-        scores = blend(probs, lex, detected)
+        scores = blend(probs, lex, detected, calibrating)
         en_idx = [i for i, r in enumerate(routes) if r == "en"]
         if en_idx and route is None and self.ml is not None and self.cascade_margin > 0:
             self._second_opinion(en_idx, cleaned, detected, scores, lex, routes, en_probs,

@@ -49,7 +49,7 @@ from crackdown.config import Config
 
 log = logging.getLogger(__name__)
 
-TRAINER_VERSION = "17"  # bump when training changes in a way that should invalidate cached models
+TRAINER_VERSION = "18"  # bump when training changes in a way that should invalidate cached models
 CORRECTION_WEIGHT = 3.0
 # Inverse regularisation per route, chosen on dev F1: embeddings are dense and few (384),
 # n-gram features sparse and many, so the n-gram heads need a looser penalty.
@@ -236,7 +236,7 @@ def calibration_rows(route: str, en_rows: np.ndarray, dev_routes: np.ndarray,
 def _oof_blended(x, y, w, lex, langs: list[str], c: float, neighbours: float = 0.0) -> np.ndarray:
     probs = np.column_stack([_oof_probs(x, y[:, j], w, c, neighbours=neighbours)
                              for j in range(y.shape[1])])
-    return blend(probs, lex, langs)
+    return blend(probs, lex, langs, calibrating=True)
 
 
 def prepare_examples(rows: list[dict]) -> list[tuple[str, str, str]]:
@@ -285,7 +285,7 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
                                          [phrase_text(*prepared[i][:2]) for i in idx[english]],
                                          y[idx[english]], w[idx[english]], PHRASE_C)
         en_probs[english] = (1 - PHRASE_SHARE) * en_probs[english] + PHRASE_SHARE * phrase_oof
-    en_oof = blend(en_probs, lex[idx], [langs[i] for i in idx])
+    en_oof = blend(en_probs, lex[idx], [langs[i] for i in idx], calibrating=True)
     model = TopicModel(version=version, topics=topics, encoder_name=config.classify.model,
                        max_seq_length=config.classify.max_seq_length,
                        en=_heads(emb, y[idx], w[idx], EMBEDDING_C, EN_NEIGHBOUR_WEIGHT),
@@ -380,23 +380,25 @@ def _fit_ngram(model: TopicModel, texts: list[str], y: np.ndarray, w: np.ndarray
 
 
 def _route_scores(model: TopicModel, rows: list[dict], encoder, ml_encoder):
-    """Each dev post's own route and language, and every route's blended scores on all of them."""
+    """Each dev post's own route and language, and every route's blended scores on all of them
+    (as thresholds are chosen: `calibrating`)."""
     if not rows:
         return np.array([]), np.array([]), {}
     args = ([r["title"] for r in rows], [r["text"] for r in rows], [r.get("lang") for r in rows])
     as_matrix = lambda ps: np.array([[p.scores[t] for t in model.topics] for p in ps])  # noqa: E731
-    preds = model.predict(*args, encoder=encoder, ml_encoder=ml_encoder, route="en")
+    preds = model.predict(*args, encoder=encoder, ml_encoder=ml_encoder, route="en",
+                          calibrating=True)
     langs = np.array([p.lang for p in preds])
     routes = np.array([model.route(lang) for lang in langs])
     scores = {"en": as_matrix(preds)}
     if model.ml is not None:
         scores["ml"] = as_matrix(model.predict(*args, encoder=encoder, ml_encoder=ml_encoder,
-                                               route="ml"))
+                                               route="ml", calibrating=True))
         # en+ml averages the two probabilities, and the lexicon's share is the same in both.
         scores["en+ml"] = (scores["en"] + scores["ml"]) / 2
     if model.zh_pipeline is not None:
         scores["zh"] = as_matrix(model.predict(*args, encoder=encoder, ml_encoder=ml_encoder,
-                                               route="zh"))
+                                               route="zh", calibrating=True))
     return routes, langs, scores
 
 

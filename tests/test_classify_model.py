@@ -144,29 +144,73 @@ def test_posts_are_routed_by_the_language_of_their_own_text(trained):  # noqa: F
 
 
 def test_a_post_in_a_language_without_keywords_is_scored_by_its_encoder_alone(trained):  # noqa: F811
-    """The keyword lists are not written in Thai or Korean: for such a post the lexicon is silent,
-    so its score is the multilingual head's probability, not three quarters of it."""
+    """The keyword lists are not written in Greek: for such a post the lexicon is silent, so its
+    score is the multilingual head's probability, not three quarters of it."""
     from classify.classifier import LEXICON_WEIGHT, multilingual_text
     from classify.lexicon import Lexicon
     from classify.windows import clean_post
 
     _, config, model = trained
     encoders = _encoders(config)
-    posts = [("ร้านค้าของเราบน Shopee ถูกระงับถาวร", "ร้านค้าของเราบน Shopee ถูกระงับถาวรเมื่อวานนี้ "
-              "และยอดขายทั้งหมดถูกพักไว้ 90 วัน ทีมงานบอกว่าเราละเมิดนโยบายการรีวิว"),
+    posts = [("Το κατάστημά μας στο Skroutz ανεστάλη οριστικά", "Το κατάστημά μας ανεστάλη "
+              "οριστικά χθες και οι πληρωμές μας παρακρατούνται για 90 ημέρες. Η ομάδα λέει ότι "
+              "παραβιάσαμε την πολιτική αξιολογήσεων."),
              ("Amazon sperrt Händlerkonten", "Seit Montag ist mein Verkäuferkonto gesperrt, und die "
               "Auszahlungen werden zurückgehalten, bis die Prüfung abgeschlossen ist.")]
     preds = model.predict([p[0] for p in posts], [p[1] for p in posts], ["en", "en"], **encoders)
-    assert [p.lang for p in preds] == ["th", "de"]
+    assert [p.lang for p in preds] == ["el", "de"]
     assert [p.method for p in preds] == ["multilingual+lexicon"] * 2   # never the English encoder
     texts = [multilingual_text(*clean_post(*p)) for p in posts]
     probs = model.ml.probs(encoders["ml_encoder"].encode(texts))
     lex = Lexicon(model.lexicon_topics).matrix([p[0] for p in posts], [p[1] for p in posts])
-    thai = [preds[0].scores[t] for t in model.topics]
+    greek = [preds[0].scores[t] for t in model.topics]
     german = [preds[1].scores[t] for t in model.topics]
-    assert thai == pytest.approx(probs[0], abs=1e-6)
+    assert greek == pytest.approx(probs[0], abs=1e-6)
     assert german == pytest.approx((1 - LEXICON_WEIGHT) * probs[1] + LEXICON_WEIGHT * lex[1], abs=1e-6)
     assert lex[1].max() > 0   # the German keywords did fire: the blend above is not trivial
+
+
+def test_newer_keyword_lists_count_when_classifying_but_not_when_thresholds_are_chosen(trained):  # noqa: F811
+    """Korean, Vietnamese, Turkish, Indonesian, Thai and Arabic have keyword lists: a post in them
+    is scored with its keywords, while training chooses thresholds on the encoder's reading alone
+    (`calibrating`), so that their few examples and short lists do not move the thresholds that
+    Chinese and the other languages share."""
+    from classify.classifier import LEXICON_WEIGHT, multilingual_text
+    from classify.lexicon import Lexicon
+    from classify.windows import clean_post
+
+    _, config, model = trained
+    encoders = _encoders(config)
+    post = ("쿠팡, 위조 상품 판매자 정산 보류 180일로 연장",
+            "쿠팡이 다음 달부터 위조 상품을 판매한 판매자의 정산 보류 기간을 최대 180일로 늘린다.")
+    classified = model.predict([post[0]], [post[1]], [None], **encoders)[0]
+    calibrated = model.predict([post[0]], [post[1]], [None], calibrating=True, **encoders)[0]
+    assert classified.lang == "ko" and classified.method == "multilingual+lexicon"
+    probs = model.ml.probs(encoders["ml_encoder"].encode([multilingual_text(*clean_post(*post))]))[0]
+    lex = Lexicon(model.lexicon_topics).matrix([post[0]], [post[1]])[0]
+    funds, fakes = model.topics.index("funds_hold"), model.topics.index("counterfeit_ip")
+    assert lex[funds] == 1.0 and lex[fakes] == 1.0   # 정산 보류 and 위조 상품, in the title
+    assert [calibrated.scores[t] for t in model.topics] == pytest.approx(probs, abs=1e-6)
+    assert [classified.scores[t] for t in model.topics] == pytest.approx(
+        (1 - LEXICON_WEIGHT) * probs + LEXICON_WEIGHT * lex, abs=1e-6)
+    assert classified.scores["funds_hold"] > calibrated.scores["funds_hold"]
+    assert "funds_hold" in classified.labels
+
+
+def test_training_chooses_thresholds_with_the_newer_keyword_lists_silent():
+    from classify.train import EMBEDDING_C, _oof_blended
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 8))
+    y = np.zeros((40, 2), dtype=bool)
+    y[::2, 0] = y[::3, 1] = True
+    w = np.ones(40)
+    with_keywords, without = np.ones((40, 2)), np.zeros((40, 2))
+    for lang, silent in (("ko", True), ("th", True), ("de", False)):
+        langs = [lang] * 40
+        same = np.allclose(_oof_blended(x, y, w, with_keywords, langs, EMBEDDING_C),
+                           _oof_blended(x, y, w, without, langs, EMBEDDING_C))
+        assert same == silent, lang
 
 
 def test_english_posts_can_be_read_by_both_encoders(trained):  # noqa: F811
@@ -324,6 +368,16 @@ def test_lexicon_reads_the_other_languages_sellers_write_in():
     # Ordinary marketplace talk in those languages carries no topic.
     calm = lexicon.scores("Versandkosten für Händler", "Neue Tarife für den Versand nach Österreich.")
     assert not any(calm.values())
+    # Korean, Vietnamese, Turkish, Indonesian, Thai and Arabic sellers (Coupang, Shopee, Trendyol,
+    # Tokopedia, Lazada, noon). Turkish words are listed in their common inflected forms.
+    assert lexicon.scores("스마트스토어 판매자 정산 보류", "")["funds_hold"] == 1.0
+    assert lexicon.scores("Shopee khóa tài khoản người bán", "")["store_closure"] == 1.0
+    assert lexicon.scores("Trendyol", "Satıcının hesabı askıya alındı.")["store_closure"] == 0.5
+    assert lexicon.scores("Tokopedia: dana ditahan", "")["funds_hold"] == 1.0
+    assert lexicon.scores("ร้านค้าถูกระงับ", "")["store_closure"] == 1.0
+    assert lexicon.scores("تجميد الأموال للبائعين", "")["funds_hold"] == 1.0
+    # A keyword inside a longer Latin-script word does not count ("sahte yorumcu" is a reviewer).
+    assert lexicon.scores("Sahte yorumcu", "")["review_abuse"] == 0.0
 
 
 def test_a_topic_with_only_other_language_keywords_uses_them_alone():
