@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from classify.language import detect_language
-from classify.lexicon import CLASSIFY_ONLY_KEYWORD_LANGUAGES, KEYWORD_LANGUAGES, Lexicon
+from classify.lexicon import CALIBRATION_KEYWORD_LANGUAGES, KEYWORD_LANGUAGES, Lexicon
 from classify.ngrams import NgramModel, phrase_text
 from classify.windows import MAX_WINDOWS, clean_post, window_texts
 
@@ -55,8 +55,7 @@ def blend(probs: np.ndarray, lex: np.ndarray, langs: list[str],
     a post in a language the keyword lists are not written in gets the probabilities alone, and
     so does one in CLASSIFY_ONLY_KEYWORD_LANGUAGES while thresholds are chosen (`calibrating`)."""
     scores = (1 - LEXICON_WEIGHT) * probs + LEXICON_WEIGHT * lex
-    speaking = (KEYWORD_LANGUAGES - CLASSIFY_ONLY_KEYWORD_LANGUAGES) if calibrating \
-        else KEYWORD_LANGUAGES
+    speaking = CALIBRATION_KEYWORD_LANGUAGES if calibrating else KEYWORD_LANGUAGES
     silent = [i for i, lang in enumerate(langs) if lang not in speaking]
     scores[silent] = probs[silent]
     return scores

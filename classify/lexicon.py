@@ -40,6 +40,7 @@ KEYWORD_LANGUAGES = frozenset({"en", "zh", "de", "es", "it", "fr", "pl", "ja", "
 # encoder's reading puts them, and a post in these languages then needs a keyword, or a surer
 # reading, to reach one: on their real posts precision rose from 0.62 to 0.80 (README, step 4).
 CLASSIFY_ONLY_KEYWORD_LANGUAGES = frozenset({"ko", "vi", "tr", "id", "th", "ar"})
+CALIBRATION_KEYWORD_LANGUAGES = KEYWORD_LANGUAGES - CLASSIFY_ONLY_KEYWORD_LANGUAGES
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
