@@ -376,6 +376,11 @@ def test_lexicon_reads_the_other_languages_sellers_write_in():
     assert lexicon.scores("Tokopedia: dana ditahan", "")["funds_hold"] == 1.0
     assert lexicon.scores("ร้านค้าถูกระงับ", "")["store_closure"] == 1.0
     assert lexicon.scores("تجميد الأموال للبائعين", "")["funds_hold"] == 1.0
+    # Held money told as a balance "locked" (de), the seller's balance held (id), proceeds
+    # withheld (ar) and settlements blocked (tr), the way sellers' own posts tell it.
+    for held in ("Amazon Guthaben gesperrt", "Saldo penjual tertahan", "أمازون تحجب أرباح البائعين",
+                 "Hakedişlerimiz bloke edildi"):
+        assert lexicon.scores(held, "")["funds_hold"] == 1.0, held
     # A keyword inside a longer Latin-script word does not count ("sahte yorumcu" is a reviewer).
     assert lexicon.scores("Sahte yorumcu", "")["review_abuse"] == 0.0
 
