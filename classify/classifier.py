@@ -8,7 +8,8 @@ A post is cleaned of page furniture (`classify.textprep`), its language read fro
   arrives in the third paragraph still counts); for an English post that reading is mixed half
   and half with the English phrase model's (`classify.ngrams`: word n-grams of the whole post);
 - `ml` — any other language, when a multilingual encoder is configured: title and body through
-  it (multilingual-e5-small, up to its `max_tokens`), one logistic regression per topic;
+  it (multilingual-e5-small, up to its `max_tokens`), the vector centred on its language's mean
+  (`centred`), one logistic regression per topic;
 - `en+ml` — an English post whose `en` score for some topic lies within `cascade_margin` of its
   threshold (the undecided ones), or every English post with `multilingual_english`: the
   multilingual encoder reads its opening too (title and body start, `ml_window_tokens`), and the
@@ -82,6 +83,28 @@ class Prediction:
     lang: str = "en"
     vector: np.ndarray | None = None   # the English-encoder embedding to store (English posts)
     ml_vector: np.ndarray | None = None   # the multilingual encoder's, of title and body start
+
+
+def centre_key(lang: str | None) -> str:
+    """The language whose mean multilingual vector a post's vector is centred on."""
+    lang = (lang or "en").lower()
+    return "zh" if lang.startswith("zh") else lang
+
+
+def centred(vectors: np.ndarray, langs: list[str], centres: dict[str, np.ndarray]) -> np.ndarray:
+    """Each vector less its language's mean training vector (the mean of all of them for a
+    language without one), renormalised: what the multilingual encoder says about the language
+    a post is written in is taken out, and what it says about the topic stays."""
+    if not centres:
+        return vectors
+    fallback = centres.get("*")
+    out = np.array(vectors, dtype=np.float32, copy=True)
+    for i, lang in enumerate(langs):
+        centre = centres.get(centre_key(lang), fallback)
+        if centre is not None:
+            out[i] -= centre
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms > 0, norms, 1.0)
 
 
 NEIGHBOURS = 3   # how many nearest training examples on each side give their evidence
@@ -161,6 +184,7 @@ class TopicModel:
     both_thresholds: np.ndarray | None = None   # the en+ml route's, chosen on English posts
     phrases: object | None = None     # English phrase NgramModel (or its file, loaded at first use)
     ml_window_tokens: int = 128       # of an English post (its opening), read by the multilingual encoder
+    ml_centres: dict = field(default_factory=dict)   # language -> mean multilingual training vector
     _lexicon: Lexicon | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -284,7 +308,8 @@ class TopicModel:
         if others:
             texts = [multilingual_text(*cleaned[i]) for i in others]
             encoded = ml_encoder.encode(texts)
-            probs.update(zip(others, self.ml.probs(encoded)))
+            probs.update(zip(others, self.ml.probs(
+                centred(encoded, [detected[i] for i in others], self.ml_centres))))
             # The reading is the stored vector when the post fits one window (it is then the
             # opening). A longer post's opening is a second reading, which the stage asks for
             # only when a story link can reach the post (`grouping_vectors`).
@@ -294,7 +319,8 @@ class TopicModel:
         english = [i for i in idx if detected[i] == "en"]
         if english:
             encoded = self._openings([multilingual_text(*cleaned[i]) for i in english], ml_encoder)
-            probs.update(zip(english, self.ml.probs(encoded)))
+            probs.update(zip(english, self.ml.probs(
+                centred(encoded, ["en"] * len(english), self.ml_centres))))
             vectors.update(zip(english, encoded))
         return probs, vectors
 
@@ -345,6 +371,9 @@ class TopicModel:
             arrays["zh_thresholds"] = self.zh_thresholds
         if self.both_thresholds is not None:
             arrays["both_thresholds"] = self.both_thresholds
+        if self.ml_centres:
+            arrays["ml_centre_langs"] = np.array(sorted(self.ml_centres))
+            arrays["ml_centres"] = np.stack([self.ml_centres[k] for k in sorted(self.ml_centres)])
         np.savez(directory / "heads.npz", **arrays)
         for name, file in NGRAM_FILES.items():
             if getattr(self, name) is not None:
@@ -376,4 +405,6 @@ class TopicModel:
                    max_windows=meta.get("max_windows", 4),
                    cascade_margin=meta.get("cascade_margin", 0.0),
                    ml_english=meta.get("ml_english", False),
-                   ml_window_tokens=meta.get("ml_window_tokens", 128))
+                   ml_window_tokens=meta.get("ml_window_tokens", 128),
+                   ml_centres=(dict(zip(heads["ml_centre_langs"].tolist(), heads["ml_centres"]))
+                               if "ml_centres" in heads else {}))

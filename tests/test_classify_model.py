@@ -62,6 +62,8 @@ def test_model_directory_round_trips(trained):  # noqa: F811
     assert (folder / "en_phrases.npz").exists()   # the English phrase model travels with it
     for head, original in ((loaded.en, model.en), (loaded.ml, model.ml)):   # and each head's examples
         assert np.array_equal(head.examples, original.examples) and head.weight == original.weight
+    assert loaded.ml_centres.keys() == model.ml_centres.keys()   # and the languages' mean vectors
+    assert all(np.array_equal(loaded.ml_centres[k], v) for k, v in model.ml_centres.items())
     posts = [("Amazon suspends hundreds of seller accounts", "Sellers report deactivations.", "en"),
              ("亚马逊封号潮", "大批卖家账号被封，资金被冻结。", "zh")]
     a = model.predict(*map(list, zip(*posts)), **_encoders(config))
@@ -74,6 +76,14 @@ def _encoder(config):
     from classify.stage import config_encoder
 
     return config_encoder(config)
+
+
+def _ml_reading(model, encoders: dict, texts: list[str], langs: list[str]) -> np.ndarray:
+    """The multilingual head's probabilities for texts in `langs`, each vector centred on its
+    language's mean, as the ml route reads them."""
+    from classify.classifier import centred
+
+    return model.ml.probs(centred(encoders["ml_encoder"].encode(texts), langs, model.ml_centres))
 
 
 def _encoders(config) -> dict:
@@ -161,7 +171,7 @@ def test_a_post_in_a_language_without_keywords_is_scored_by_its_encoder_alone(tr
     assert [p.lang for p in preds] == ["el", "de"]
     assert [p.method for p in preds] == ["multilingual+lexicon"] * 2   # never the English encoder
     texts = [multilingual_text(*clean_post(*p)) for p in posts]
-    probs = model.ml.probs(encoders["ml_encoder"].encode(texts))
+    probs = _ml_reading(model, encoders, texts, ["el", "de"])
     lex = Lexicon(model.lexicon_topics).matrix([p[0] for p in posts], [p[1] for p in posts])
     greek = [preds[0].scores[t] for t in model.topics]
     german = [preds[1].scores[t] for t in model.topics]
@@ -186,7 +196,7 @@ def test_newer_keyword_lists_count_when_classifying_but_not_when_thresholds_are_
     classified = model.predict([post[0]], [post[1]], [None], **encoders)[0]
     calibrated = model.predict([post[0]], [post[1]], [None], calibrating=True, **encoders)[0]
     assert classified.lang == "ko" and classified.method == "multilingual+lexicon"
-    probs = model.ml.probs(encoders["ml_encoder"].encode([multilingual_text(*clean_post(*post))]))[0]
+    probs = _ml_reading(model, encoders, [multilingual_text(*clean_post(*post))], ["ko"])[0]
     lex = Lexicon(model.lexicon_topics).matrix([post[0]], [post[1]])[0]
     funds, fakes = model.topics.index("funds_hold"), model.topics.index("counterfeit_ip")
     assert lex[funds] == 1.0 and lex[fakes] == 1.0   # 정산 보류 and 위조 상품, in the title
@@ -267,7 +277,7 @@ def test_each_route_is_calibrated_on_the_posts_it_serves():
 
 
 @pytest.mark.parametrize("constant", ["EMBEDDING_C", "NGRAM_C", "F_BETA", "MIN_PRECISION",
-                                      "DEV_WEIGHT", "LEXICON_WEIGHT", "ML_THRESHOLD_SHIFT",
+                                      "DEV_WEIGHT", "LEXICON_WEIGHT", "MIN_CENTRE_EXAMPLES",
                                       "PHRASE_SHARE", "PHRASE_C", "EN_NEIGHBOUR_WEIGHT",
                                       "ML_NEIGHBOUR_WEIGHT", "NEIGHBOURS"])
 def test_every_training_constant_is_part_of_the_model_version(monkeypatch, tmp_path, constant):
@@ -284,23 +294,55 @@ def test_every_training_constant_is_part_of_the_model_version(monkeypatch, tmp_p
     assert train.fingerprint(config, example, []) != before
 
 
-def test_the_multilingual_route_thresholds_sit_below_those_chosen_on_dev(trained, monkeypatch,  # noqa: F811
-                                                                       tmp_path):
-    """Real posts in other languages score lower than our dev posts: the ml route's thresholds are
-    the chosen ones lowered by ML_THRESHOLD_SHIFT; the English route's are left as chosen."""
-    import dataclasses
+def test_centring_takes_out_the_language_and_keeps_the_topic():
+    """Two posts on one topic in two languages differ by each language's offset; centred on their
+    languages' means they read alike, and a language without a mean of its own takes the mean of
+    all examples."""
+    from classify.classifier import centred
 
-    from classify import train
-    from classify.stage import load_model
+    topic, other_topic = np.eye(4)[0], np.eye(4)[1]
+    german, korean = np.array([0, 0, 3.0, 0]), np.array([0, 0, 0, 3.0])
+    centres = {"de": german, "ko": korean, "*": (german + korean) / 2}
+    raw = np.stack([topic + german, topic + korean, other_topic + german, topic + korean])
+    raw /= np.linalg.norm(raw, axis=1, keepdims=True)
+    assert raw[0] @ raw[1] < raw[0] @ raw[2]   # raw, the language outweighs the topic
+    out = centred(raw * np.linalg.norm(topic + german), ["de", "ko", "de", "sv"], centres)
+    assert np.allclose(np.linalg.norm(out, axis=1), 1.0)
+    assert out[0] @ out[1] == pytest.approx(1.0) and out[0] @ out[2] == pytest.approx(0.0, abs=1e-6)
+    assert not np.allclose(out[3], out[1])   # Swedish: centred on the mean of all, not on Korean
+    assert centred(raw, ["de"] * 4, {}) is raw   # a model without centres reads vectors as they are
 
+
+def test_language_centres_need_enough_examples():
+    from classify.train import language_centres
+
+    vectors = np.arange(24, dtype=np.float32).reshape(12, 2)
+    langs = ["de"] * 10 + ["zh-tw", "zh"]
+    centres = language_centres(vectors, langs, min_examples=10)
+    assert set(centres) == {"*", "de"}
+    assert np.allclose(centres["de"], vectors[:10].mean(axis=0))
+    assert np.allclose(centres["*"], vectors.mean(axis=0))
+    assert set(language_centres(vectors, langs, min_examples=2)) == {"*", "de", "zh"}
+
+
+def test_the_multilingual_head_reads_centred_vectors_and_stores_raw_ones(trained):  # noqa: F811
+    """Trained on vectors centred per language; what is stored for story grouping is the encoder's
+    own vector, comparable across languages and models."""
     _, config, model = trained
-    assert train.ML_THRESHOLD_SHIFT == 0.025
-    monkeypatch.setattr(train, "ML_THRESHOLD_SHIFT", 0.0)
-    unshifted = load_model(dataclasses.replace(
-        config, classify=dataclasses.replace(config.classify, model_dir=tmp_path / "model")))
-    assert unshifted.version != model.version
-    assert np.allclose(model.ml.thresholds, unshifted.ml.thresholds - 0.025)
-    assert np.allclose(model.both_thresholds, unshifted.both_thresholds)
+    assert {"*", "en", "zh", "de", "ja"} <= set(model.ml_centres)
+    encoders = _encoders(config)
+    post = ("Amazon sperrt Händlerkonten", "Hunderte Verkäufer melden gesperrte Konten.")
+    [pred] = model.predict([post[0]], [post[1]], ["de"], **encoders)
+    raw = encoders["ml_encoder"].encode([f"{post[0]}. {post[1]}"])
+    assert np.allclose(pred.ml_vector, raw[0], atol=1e-5)
+    expected = _ml_reading(model, encoders, [f"{post[0]}. {post[1]}"], ["de"])[0]
+    assert model.ml.probs(raw)[0] != pytest.approx(expected, abs=1e-3)
+    lex = model.lexicon.matrix([post[0]], [post[1]])[:, [model.lexicon.topics.index(t)
+                                                         for t in model.topics]]
+    from classify.classifier import blend
+
+    assert [pred.scores[t] for t in model.topics] == pytest.approx(
+        blend(expected[None, :], lex, ["de"])[0].tolist(), abs=1e-5)
 
 
 def test_config_keywords_equal_the_default_lexicon():
