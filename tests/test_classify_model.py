@@ -328,6 +328,8 @@ def test_language_centres_need_enough_examples():
 def test_the_multilingual_head_reads_centred_vectors_and_stores_raw_ones(trained):  # noqa: F811
     """Trained on vectors centred per language; what is stored for story grouping is the encoder's
     own vector, comparable across languages and models."""
+    from classify.classifier import blend
+
     _, config, model = trained
     assert {"*", "en", "zh", "de", "ja"} <= set(model.ml_centres)
     encoders = _encoders(config)
@@ -339,8 +341,6 @@ def test_the_multilingual_head_reads_centred_vectors_and_stores_raw_ones(trained
     assert model.ml.probs(raw)[0] != pytest.approx(expected, abs=1e-3)
     lex = model.lexicon.matrix([post[0]], [post[1]])[:, [model.lexicon.topics.index(t)
                                                          for t in model.topics]]
-    from classify.classifier import blend
-
     assert [pred.scores[t] for t in model.topics] == pytest.approx(
         blend(expected[None, :], lex, ["de"])[0].tolist(), abs=1e-5)
 
