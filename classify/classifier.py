@@ -87,8 +87,7 @@ class Prediction:
 
 def centre_key(lang: str | None) -> str:
     """The language whose mean multilingual vector a post's vector is centred on."""
-    lang = (lang or "en").lower()
-    return "zh" if lang.startswith("zh") else lang
+    return "zh" if is_chinese(lang) else (lang or "en").lower()
 
 
 def centred(vectors: np.ndarray, langs: list[str], centres: dict[str, np.ndarray]) -> np.ndarray:
