@@ -370,6 +370,15 @@ def test_an_appeal_is_a_store_closure_keyword_only_when_it_is_an_accounts():
     assert lexicon.scores("亚马逊账号申诉全流程", "")["store_closure"] == 1.0
 
 
+def test_frozen_counts_as_held_money_only_when_money_is_what_is_frozen():
+    lexicon = Lexicon(DEFAULT_TOPICS)
+    # 冻结 alone is any freeze: a frozen account is a closed one, with nothing said of its money.
+    account = lexicon.scores("ebay新账户被冻结怎么办", "")
+    assert account["store_closure"] == 1.0 and account["funds_hold"] == 0.0
+    money = lexicon.scores("亚马逊冻结卖家资金", "店铺冻结后，余额被冻结三个月。")
+    assert money["funds_hold"] == 1.0 and money["store_closure"] == 0.5
+
+
 def test_traditional_chinese_is_matched_by_the_simplified_keywords():
     from classify.lexicon import simplified
 
