@@ -379,6 +379,14 @@ def test_frozen_counts_as_held_money_only_when_money_is_what_is_frozen():
     assert money["funds_hold"] == 1.0 and money["store_closure"] == 0.5
 
 
+def test_infringement_alone_is_not_a_chinese_counterfeit_keyword():
+    lexicon = Lexicon(DEFAULT_TOPICS)
+    # Chinese closure guides name 侵权 and 知识产权 among every reason an account is closed.
+    guide = lexicon.scores("亚马逊封号的常见原因", "原因包括关联、侵权、知识产权问题和绩效不达标。")
+    assert guide["counterfeit_ip"] == 0.0 and guide["store_closure"] == 1.0
+    assert lexicon.scores("收到商标侵权投诉", "")["counterfeit_ip"] == 1.0
+
+
 def test_traditional_chinese_is_matched_by_the_simplified_keywords():
     from classify.lexicon import simplified
 
