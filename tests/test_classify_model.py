@@ -387,6 +387,32 @@ def test_infringement_alone_is_not_a_chinese_counterfeit_keyword():
     assert lexicon.scores("收到商标侵权投诉", "")["counterfeit_ip"] == 1.0
 
 
+def test_impersonation_is_not_a_chinese_counterfeit_keyword():
+    lexicon = Lexicon(DEFAULT_TOPICS)
+    # 假冒 alone is also a scam warning's impersonator (假冒客服, 假冒官方邮件): only counterfeit
+    # goods count.
+    scam = lexicon.scores("警惕假冒客服", "有人假冒平台官方邮件，谎称店铺违规。")
+    assert scam["counterfeit_ip"] == 0.0
+    assert lexicon.scores("平台下架一批假冒商品", "")["counterfeit_ip"] == 1.0
+
+
+def test_withheld_funds_are_read_in_a_deactivation_notice():
+    lexicon = Lexicon(DEFAULT_TOPICS)
+    notice = lexicon.scores("Your account is under review",
+                            "Until then your funds will be withheld in accordance with our policy.")
+    assert notice["funds_hold"] == 0.5
+    assert lexicon.scores("Payout schedule explained", "Payments arrive every 14 days.")[
+        "funds_hold"] == 0.0
+
+
+def test_a_closed_shop_in_indonesian_and_vietnamese_sellers_words():
+    lexicon = Lexicon(DEFAULT_TOPICS)
+    assert lexicon.scores("Tokopedia menonaktifkan toko saya", "")["store_closure"] == 1.0
+    assert lexicon.scores("Gian hàng bị khóa vĩnh viễn", "")["store_closure"] == 1.0
+    # Closing one's own shop is not a keyword: "tutup toko" (close the shop) stays silent.
+    assert lexicon.scores("Cara tutup toko di Shopee", "")["store_closure"] == 0.0
+
+
 def test_traditional_chinese_is_matched_by_the_simplified_keywords():
     from classify.lexicon import simplified
 
