@@ -246,18 +246,23 @@ def test_english_posts_can_be_read_by_both_encoders(trained):  # noqa: F811
 
 
 def test_the_topic_deep_in_a_long_english_post_is_found(trained):  # noqa: F811
-    """An English post's later body windows are read, not only its opening."""
+    """With max_windows raised, an English post's later body windows are read too."""
     from classify.windows import window_texts
 
     _, config, model = trained
+    assert model.max_windows == config.classify.max_windows == 1   # the default: the opening
     filler = ("Our team spent the quarter reworking packaging, photography and pricing for the "
               "spring catalogue, and we compared freight quotes from four forwarders. ") * 8
     late = ("Then, last Tuesday, Amazon suspended our seller account and froze the remaining "
             "balance; support says the funds stay on hold for 90 days.")
-    windows = window_texts("Notes from a hard quarter", filler + late, model.max_windows)
-    assert len(windows) == model.max_windows == 3 and late in windows[-1]   # the last one read
-    short, long_ = model.predict(["Notes from a hard quarter"] * 2, [filler, filler + late],
-                                 ["en", "en"], **_encoders(config))
+    windows = window_texts("Notes from a hard quarter", filler + late, 3)
+    assert len(windows) == 3 and late in windows[-1]   # the last one read
+    model.max_windows = 3
+    try:
+        short, long_ = model.predict(["Notes from a hard quarter"] * 2, [filler, filler + late],
+                                     ["en", "en"], **_encoders(config))
+    finally:
+        model.max_windows = 1
     assert "funds_hold" not in short.labels and "store_closure" not in short.labels
     assert {"funds_hold", "store_closure"} & set(long_.labels), long_.scores
 
@@ -684,7 +689,7 @@ def test_english_posts_and_examples_are_read_by_the_multilingual_encoder_as_thei
 
 def test_undecided_english_posts_get_the_multilingual_second_opinion(trained):  # noqa: F811
     _, config, model = trained
-    assert model.cascade_margin == config.classify.cascade_margin == 0.05
+    assert model.cascade_margin == config.classify.cascade_margin == 0.0   # off by default
     posts = [("Amazon suspends hundreds of seller accounts in review crackdown",
               "Sellers say their accounts were deactivated for review manipulation.")]
     args = ([p[0] for p in posts], [p[1] for p in posts], ["en"])
