@@ -16,7 +16,7 @@ from classify.textprep import strip_boilerplate
 WINDOW_CHARS = 600          # ~128 tokens of English with the title in front
 TITLE_CHARS = 160           # a title longer than this is cut in every window
 MIN_TAIL_CHARS = 200        # a remainder shorter than this rides with the previous window
-MAX_WINDOWS = 3             # the body read: ~1,800 characters after the title
+MAX_WINDOWS = 3             # when no count is given; a model reads [classify] max_windows (1)
 _BREAK = re.compile(r"\n+|(?<=[.!?。！？])\s+")
 
 
