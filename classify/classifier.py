@@ -252,11 +252,11 @@ class TopicModel:
             flat_probs = self.en.probs(flat)
             start = 0
             for i, ws in zip(read_idx, windows):
-                block = flat[start:start + len(ws)]
-                en_probs[i] = flat_probs[start:start + len(ws)].max(axis=0)
-                start += len(ws)
-                mean = block.mean(axis=0)
+                stop = start + len(ws)
+                en_probs[i] = flat_probs[start:stop].max(axis=0)
+                mean = flat[start:stop].mean(axis=0)
                 vectors[i] = (mean / (np.linalg.norm(mean) or 1.0)).astype(np.float32)
+                start = stop
             # An English post's reading is half its windows' and half its phrases' (ngrams.py).
             english = [i for i in read_idx if detected[i] == "en"]
             phrase = self._phrase_probs([phrase_text(*cleaned[i]) for i in english])
