@@ -9,7 +9,8 @@ A post is cleaned of page furniture (`classify.textprep`), its language read fro
   and half with the English phrase model's (`classify.ngrams`: word n-grams of the whole post);
 - `ml` — any other language, when a multilingual encoder is configured: title and body through
   it (multilingual-e5-small, up to its `max_tokens`), the vector centred on its language's mean
-  (`centred`), one logistic regression per topic;
+  (`centred`), one logistic regression per topic; with `ml_passages`, also each of the post's
+  passages, its best passage's probabilities averaged with the whole's (`pool_passages`);
 - `en+ml` — an English post whose `en` score for some topic lies within `cascade_margin` of its
   threshold (the undecided ones), or every English post with `multilingual_english`: the
   multilingual encoder reads its opening too (title and body start, `ml_window_tokens`), and the
@@ -37,7 +38,7 @@ import numpy as np
 from classify.language import detect_language
 from classify.lexicon import CALIBRATION_KEYWORD_LANGUAGES, KEYWORD_LANGUAGES, Lexicon
 from classify.ngrams import NgramModel, phrase_text
-from classify.windows import MAX_WINDOWS, clean_post, window_texts
+from classify.windows import MAX_WINDOWS, PASSAGE_CHARS, clean_post, window_texts
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,42 @@ def ngram_text(title: str, body: str) -> str:
 def multilingual_text(title: str, body: str) -> str:
     """What the multilingual encoder reads (it cuts the text to its own max_tokens)."""
     return f"{title}. {body}" if title else body
+
+
+def reads_in_passages(lang: str | None) -> bool:
+    """Posts in languages other than English are also read passage by passage (passage_readings):
+    a second topic told in one sentence of a real post drowns in a reading of its whole opening,
+    and the English route's phrase model, which keeps such sentences, reads English only."""
+    return (lang or "en") != "en"
+
+
+def passage_readings(posts: list[tuple[str, str]], token_counts: list[int], max_passages: int,
+                     window_tokens: int) -> tuple[list[str], list[int]]:
+    """The passages of each (title, cleaned body) post: "title. passage" for consecutive pieces of
+    ~PASSAGE_CHARS of its body, up to `max_passages`, with the index of the post each belongs to.
+    A post that is one passage of at most `window_tokens` tokens (`token_counts`, of its
+    multilingual_text) has none: its one passage is the opening already read."""
+    texts: list[str] = []
+    owners: list[int] = []
+    for k, ((title, body), count) in enumerate(zip(posts, token_counts)):
+        passages = window_texts(title, body, max_passages, PASSAGE_CHARS)
+        if len(passages) == 1 and count <= window_tokens:
+            continue
+        texts += passages
+        owners += [k] * len(passages)
+    return texts, owners
+
+
+def pool_passages(whole: np.ndarray, passage_probs: np.ndarray, owners: list[int]) -> np.ndarray:
+    """Per topic, the mean of a post's whole reading and its best passage's (posts without
+    passages keep their whole reading). The best passage alone read our dev posts worse; the
+    mean keeps what the whole post says and adds the sentence that says it most clearly."""
+    best = np.full(whole.shape, -np.inf)
+    np.maximum.at(best, np.asarray(owners, dtype=int), passage_probs)
+    read = np.isfinite(best[:, 0])
+    out = whole.copy()
+    out[read] = (whole[read] + best[read]) / 2
+    return out
 
 
 @dataclass
@@ -184,6 +221,7 @@ class TopicModel:
     phrases: object | None = None     # English phrase NgramModel (or its file, loaded at first use)
     ml_window_tokens: int = 128       # of an English post (its opening), read by the multilingual encoder
     ml_centres: dict = field(default_factory=dict)   # language -> mean multilingual training vector
+    ml_passages: int = 0              # passages read besides the opening (reads_in_passages)
     _lexicon: Lexicon | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -309,14 +347,18 @@ class TopicModel:
         others = [i for i in idx if detected[i] != "en"]
         if others:
             texts = [multilingual_text(*cleaned[i]) for i in others]
+            langs = [detected[i] for i in others]
             encoded = ml_encoder.encode(texts)
-            probs.update(zip(others, self.ml.probs(
-                centred(encoded, [detected[i] for i in others], self.ml_centres))))
+            counts = ml_encoder.token_counts(texts)
+            read = self.ml.probs(centred(encoded, langs, self.ml_centres))
+            if self.ml_passages:
+                read = self._with_passages(read, [cleaned[i] for i in others], langs, counts,
+                                           ml_encoder)
+            probs.update(zip(others, read))
             # The reading is the stored vector when the post fits one window (it is then the
             # opening). A longer post's opening is a second reading, which the stage asks for
             # only when a story link can reach the post (`grouping_vectors`).
-            vectors.update((others[k], encoded[k])
-                           for k, n in enumerate(ml_encoder.token_counts(texts))
+            vectors.update((others[k], encoded[k]) for k, n in enumerate(counts)
                            if n <= self.ml_window_tokens)
         english = [i for i in idx if detected[i] == "en"]
         if english:
@@ -325,6 +367,21 @@ class TopicModel:
                 centred(encoded, ["en"] * len(english), self.ml_centres))))
             vectors.update(zip(english, encoded))
         return probs, vectors
+
+    def _with_passages(self, read: np.ndarray, posts: list[tuple[str, str]], langs: list[str],
+                       counts: list[int], ml_encoder) -> np.ndarray:
+        """`read` (the whole readings of `posts`) pooled with their passages' (pool_passages),
+        for the posts that are read in passages."""
+        pick = [k for k, lang in enumerate(langs) if reads_in_passages(lang)]
+        texts, owners = passage_readings([posts[k] for k in pick], [counts[k] for k in pick],
+                                         self.ml_passages, self.ml_window_tokens)
+        if not texts:
+            return read
+        passage_probs = self.ml.probs(centred(self._openings(texts, ml_encoder),
+                                              [langs[pick[k]] for k in owners], self.ml_centres))
+        out = read.copy()
+        out[pick] = pool_passages(read[pick], passage_probs, owners)
+        return out
 
     def _second_opinion(self, en_idx: list[int], cleaned: list[tuple[str, str]],
                         detected: list[str], scores: np.ndarray, lex: np.ndarray,
@@ -385,7 +442,7 @@ class TopicModel:
             "ml_encoder": self.ml_encoder_name, "max_seq_length": self.max_seq_length,
             "multilingual": self.multilingual, "max_windows": self.max_windows,
             "cascade_margin": self.cascade_margin, "ml_english": self.ml_english,
-            "ml_window_tokens": self.ml_window_tokens,
+            "ml_window_tokens": self.ml_window_tokens, "ml_passages": self.ml_passages,
             "thresholds": {route: dict(zip(self.topics, map(float, self.thresholds(route))))
                            for route in ROUTES if route in ("en", "zh") or self.ml is not None},
             "metrics": self.metrics,
@@ -408,5 +465,6 @@ class TopicModel:
                    cascade_margin=meta.get("cascade_margin", 0.0),
                    ml_english=meta.get("ml_english", False),
                    ml_window_tokens=meta.get("ml_window_tokens", 128),
+                   ml_passages=meta.get("ml_passages", 0),
                    ml_centres=(dict(zip(heads["ml_centre_langs"].tolist(), heads["ml_centres"]))
                                if "ml_centres" in heads else {}))

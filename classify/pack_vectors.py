@@ -13,7 +13,7 @@ from classify.classifier import multilingual_text
 from classify.data_io import load_dev, load_seed
 from classify.embedding_cache import write_packaged
 from classify.multilingual import get_multilingual
-from classify.train import multilingual_readings, prepare_examples
+from classify.train import example_passages, multilingual_readings, prepare_examples
 from crackdown.config import DEFAULT_TOPICS, ClassifyConfig
 
 
@@ -24,10 +24,17 @@ def main() -> None:
     defaults = ClassifyConfig()
     encoder = get_multilingual(defaults.multilingual, defaults.multilingual_max_tokens)
     prepared = prepare_examples(rows)
-    # Read as training reads them; each length has its own file.
-    for reader, picked in multilingual_readings(encoder, prepared, defaults.multilingual_window_tokens):
-        target = write_packaged(reader, [multilingual_text(*prepared[i][:2]) for i in picked])
-        logging.info("wrote %s (%d texts)", target, len(picked))
+    window = defaults.multilingual_window_tokens
+    # Read as training reads them, passages too; each length has its own file.
+    texts: dict[int, tuple[object, list[str]]] = {}
+    for reader, picked in multilingual_readings(encoder, prepared, window):
+        texts.setdefault(reader.max_tokens, (reader, []))[1].extend(
+            multilingual_text(*prepared[i][:2]) for i in picked)
+    passages, _ = example_passages(encoder, prepared, defaults.multilingual_passages, window)
+    texts.setdefault(window, (encoder.with_max_tokens(window), []))[1].extend(passages)
+    for reader, batch in texts.values():
+        target = write_packaged(reader, batch)
+        logging.info("wrote %s (%d texts)", target, len(batch))
 
 
 if __name__ == "__main__":

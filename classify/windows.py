@@ -17,6 +17,7 @@ WINDOW_CHARS = 600          # ~128 tokens of English with the title in front
 TITLE_CHARS = 160           # a title longer than this is cut in every window
 MIN_TAIL_CHARS = 200        # a remainder shorter than this rides with the previous window
 MAX_WINDOWS = 3             # when no count is given; a model reads [classify] max_windows (1)
+PASSAGE_CHARS = 300         # the multilingual route's passages (classifier.passage_readings)
 _BREAK = re.compile(r"\n+|(?<=[.!?。！？])\s+")
 
 
@@ -44,11 +45,12 @@ def body_windows(body: str, size: int = WINDOW_CHARS, max_windows: int = MAX_WIN
     return [w for w in windows if w] or [""]
 
 
-def window_texts(title: str, body: str, max_windows: int = MAX_WINDOWS) -> list[str]:
+def window_texts(title: str, body: str, max_windows: int = MAX_WINDOWS,
+                 size: int = WINDOW_CHARS) -> list[str]:
     """The texts to encode for one (cleaned) post: "title. window" for each window."""
     head = title[:TITLE_CHARS]
     out = []
-    for window in body_windows(body, max_windows=max_windows):
+    for window in body_windows(body, size=size, max_windows=max_windows):
         if head and window:
             out.append(f"{head}. {window}")
         else:

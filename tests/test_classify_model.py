@@ -59,6 +59,7 @@ def test_model_directory_round_trips(trained):  # noqa: F811
                for route in ("en", "ml", "en+ml"))
     assert np.array_equal(loaded.both_thresholds, model.both_thresholds)
     assert loaded.ml_window_tokens == model.ml_window_tokens == config.classify.multilingual_window_tokens
+    assert loaded.ml_passages == model.ml_passages == config.classify.multilingual_passages == 6
     assert (folder / "en_phrases.npz").exists()   # the English phrase model travels with it
     for head, original in ((loaded.en, model.en), (loaded.ml, model.ml)):   # and each head's examples
         assert np.array_equal(head.examples, original.examples) and head.weight == original.weight
@@ -267,6 +268,41 @@ def test_the_topic_deep_in_a_long_english_post_is_found(trained):  # noqa: F811
     assert {"funds_hold", "store_closure"} & set(long_.labels), long_.scores
 
 
+def test_a_topic_told_late_in_another_language_is_read_in_its_passages(trained):  # noqa: F811
+    """A German report on fees and logistics whose last paragraph tells of closures: the whole
+    reading (256 tokens) stops partway into it, the paragraph's passage reads as closures, and the post's
+    score for them rises (the mean of the two: a topic told in one passage alone still needs the
+    rest of the post, or its keywords, to reach the threshold)."""
+    _, config, model = trained
+    title = "Was Händler im vierten Quartal erwartet"
+    body = ("Das Weihnachtsgeschäft beginnt für viele Händler schon im Oktober. Amazon hat die "
+            "Einlagerungsfristen für die Logistikzentren veröffentlicht, und wer zu spät liefert, "
+            "zahlt höhere Lagergebühren. Die Paketdienste kündigen Zuschläge für die Hochsaison an, "
+            "und mehrere Speditionen berichten von knappen Kapazitäten im Seeverkehr aus Asien. "
+            "Ein Händler aus Köln rechnet vor, dass seine Versandkosten pro Paket um fast zehn "
+            "Prozent gestiegen sind. Viele planen deshalb ihre Werbebudgets neu und setzen stärker "
+            "auf eigene Shops und Newsletter. Auch die Retouren bleiben ein Thema: Nach den "
+            "Feiertagen kommen bis zu einem Drittel der Kleidung zurück, und die Bearbeitung kostet "
+            "Zeit und Geld. Branchenverbände raten, die Preise früh festzulegen, Rabattaktionen "
+            "sorgfältig zu kalkulieren und die Lagerbestände wöchentlich zu prüfen. Wer Ware aus "
+            "Asien bezieht, sollte Puffer für verspätete Container einplanen und die Zollpapiere "
+            "rechtzeitig vorbereiten.\n\n"
+            "Und dann das: Amazon hat in dieser Woche Dutzende Verkäuferkonten gesperrt. Die "
+            "betroffenen Händler können nichts mehr verkaufen, ihre Shops sind geschlossen, und "
+            "ihre Widersprüche wurden abgelehnt. Ein Händler spricht von einer Sperrwelle.")
+    encoders = _encoders(config)
+    assert encoders["ml_encoder"].token_counts([f"{title}. {body}"])[0] > 256   # past the whole reading
+    passages = model.predict([title], [body], ["de"], **encoders)[0]
+    model.ml_passages = 0
+    try:
+        whole = model.predict([title], [body], ["de"], **encoders)[0]
+    finally:
+        model.ml_passages = config.classify.multilingual_passages
+    assert whole.scores["store_closure"] < 0.05, whole.scores
+    assert passages.scores["store_closure"] > whole.scores["store_closure"] + 0.1, passages.scores
+    assert passages.scores["funds_hold"] < 0.1   # the other topics stay where they were
+
+
 def test_each_route_is_calibrated_on_the_posts_it_serves():
     en_rows = np.array([True, False, True, False, False])          # training examples: English?
     dev_langs = np.array(["en", "de", "zh", "en"])
@@ -284,7 +320,8 @@ def test_each_route_is_calibrated_on_the_posts_it_serves():
 @pytest.mark.parametrize("constant", ["EMBEDDING_C", "NGRAM_C", "F_BETA", "MIN_PRECISION",
                                       "DEV_WEIGHT", "LEXICON_WEIGHT", "MIN_CENTRE_EXAMPLES",
                                       "PHRASE_SHARE", "PHRASE_C", "EN_NEIGHBOUR_WEIGHT",
-                                      "ML_NEIGHBOUR_WEIGHT", "NEIGHBOURS"])
+                                      "ML_NEIGHBOUR_WEIGHT", "NEIGHBOURS", "PASSAGE_CHARS",
+                                      "PASSAGE_THRESHOLD_SHIFT"])
 def test_every_training_constant_is_part_of_the_model_version(monkeypatch, tmp_path, constant):
     """A cached model is reused only if it was trained the same way: its thresholds were chosen
     on scores that each of these constants shapes."""
@@ -627,6 +664,9 @@ def _recording(read: list[str]):
 def test_a_post_in_another_language_is_encoded_once(trained):  # noqa: F811
     """Within one window, the post's own reading is its stored vector; a longer post's opening is
     read only when the stage asks for it (a story link can reach the post)."""
+    from classify.classifier import multilingual_text, passage_readings
+    from classify.windows import clean_post
+
     _, config, model = trained
     encoders = _encoders(config)
     read: list[str] = []
@@ -635,7 +675,13 @@ def test_a_post_in_another_language_is_encoded_once(trained):  # noqa: F811
     recorded = model.predict([short[0], ZH_LATE_NEWS[0]], [short[1], ZH_LATE_NEWS[1]], ["zh", "zh"],
                              encoder=encoders["encoder"],
                              ml_encoder=Recording(encoders["ml_encoder"]))
-    assert sum(short[0] in t for t in read) == 1 and sum(ZH_LATE_NEWS[0] in t for t in read) == 1
+    # The short post fits one window: read once. The longer one is read whole once, and once
+    # per passage at the window's length (reads_in_passages).
+    assert sum(short[0] in t for t in read) == 1
+    whole = multilingual_text(*clean_post(*ZH_LATE_NEWS))
+    passages = passage_readings([clean_post(*ZH_LATE_NEWS)], [256], model.ml_passages, 128)[0]
+    assert len(passages) >= 1 and sorted(t for t in read if ZH_LATE_NEWS[0] in t) == sorted(
+        [whole, *passages])
     assert recorded[0].ml_vector is not None and recorded[1].ml_vector is None
     plain = model.predict([short[0]], [short[1]], ["zh"], **encoders)[0]
     assert recorded[0].labels == plain.labels and np.allclose(recorded[0].ml_vector, plain.ml_vector,

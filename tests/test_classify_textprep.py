@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from classify.language import detect_language
@@ -121,3 +122,29 @@ def test_short_bodies_are_one_window_and_long_ones_are_cut_at_sentence_ends():
     assert len(body_windows("x" * (WINDOW_CHARS + 100))) == 1
     texts = window_texts("Funds held", body, max_windows=2)
     assert len(texts) == 2 and all(t.startswith("Funds held. ") for t in texts)
+
+
+def test_posts_in_other_languages_are_read_in_passages_of_their_body():
+    from classify.classifier import passage_readings, reads_in_passages
+    from classify.windows import PASSAGE_CHARS
+
+    assert reads_in_passages("de") and reads_in_passages("zh") and not reads_in_passages("en")
+    long_body = " ".join(f"Satz {i} über Versand, Verpackung und Preise im Frühjahr." for i in range(60))
+    short = ("Konto gesperrt", "Amazon hat das Konto gesperrt.")
+    texts, owners = passage_readings([short, ("Quartal", long_body)], [12, 700], 6, 128)
+    # The short post is one passage within one window: its opening, already read whole.
+    assert owners == [1] * 6 and all(t.startswith("Quartal. ") for t in texts)
+    pieces = [t.removeprefix("Quartal. ") for t in texts]
+    assert long_body.startswith(" ".join(pieces[:2]))   # consecutive pieces from the start
+    assert all(len(p) <= PASSAGE_CHARS + 200 for p in pieces)
+    # One passage but longer than a window (a Chinese post of ~300 characters): read as well.
+    assert passage_readings([("标题", "亚马逊封号。" * 40)], [200], 6, 128)[1] == [0]
+
+
+def test_a_posts_passages_add_their_best_reading_to_its_whole_one():
+    from classify.classifier import pool_passages
+
+    whole = np.array([[0.2, 0.6], [0.1, 0.1], [0.5, 0.5]])
+    passages = np.array([[0.9, 0.1], [0.3, 0.2], [0.1, 0.9]])   # two of post 0, one of post 2
+    pooled = pool_passages(whole, passages, [0, 0, 2])
+    assert np.allclose(pooled, [[0.55, 0.4], [0.1, 0.1], [0.3, 0.7]])

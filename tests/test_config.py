@@ -107,6 +107,13 @@ def test_multilingual_lengths_are_within_what_the_encoder_reads(tmp_path, key, v
     assert err.value.key == f"classify.{key}" and "16 to 512" in err.value.problem
 
 
+@pytest.mark.parametrize("value", [-1, 17])
+def test_multilingual_passages_are_none_to_sixteen(tmp_path, value):
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, f"[classify]\nmultilingual_passages = {value}\n"))
+    assert err.value.key == "classify.multilingual_passages" and "0 (none) to 16" in err.value.problem
+
+
 def test_bad_timezone_and_email_security(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_config(write(tmp_path, '[brief]\ntimezone = "Mars/Olympus"\n'))
