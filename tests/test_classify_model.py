@@ -252,20 +252,25 @@ def test_the_topic_deep_in_a_long_english_post_is_found(trained):  # noqa: F811
 
     _, config, model = trained
     assert model.max_windows == config.classify.max_windows == 1   # the default: the opening
-    filler = ("Our team spent the quarter reworking packaging, photography and pricing for the "
-              "spring catalogue, and we compared freight quotes from four forwarders. ") * 8
+    sentence = ("Our team spent the quarter reworking packaging, photography and pricing for the "
+                "spring catalogue, and we compared freight quotes from four forwarders. ")
     late = ("Then, last Tuesday, Amazon suspended our seller account and froze the remaining "
-            "balance; support says the funds stay on hold for 90 days.")
-    windows = window_texts("Notes from a hard quarter", filler + late, 3)
-    assert len(windows) == 3 and late in windows[-1]   # the last one read
+            "balance; support says the funds stay on hold for 90 days and will not tell us why. ")
+    # The news opens the third window (its first 64 tokens are what the encoder reads of it).
+    filler, news = sentence * 9, sentence * 6 + late + sentence * 3
+    windows = window_texts("Notes from a hard quarter", news, 3)
+    assert len(windows) == 3 and windows[-1].startswith(f"Notes from a hard quarter. {late}")
+    titles, langs = ["Notes from a hard quarter"] * 2, ["en", "en"]
+    opening = model.predict(titles, [news], langs[:1], **_encoders(config))[0]
     model.max_windows = 3
     try:
-        short, long_ = model.predict(["Notes from a hard quarter"] * 2, [filler, filler + late],
-                                     ["en", "en"], **_encoders(config))
+        short, long_ = model.predict(titles, [filler, news], langs, **_encoders(config))
     finally:
         model.max_windows = 1
     assert "funds_hold" not in short.labels and "store_closure" not in short.labels
     assert {"funds_hold", "store_closure"} & set(long_.labels), long_.scores
+    # Read by its opening alone, the post scores lower on both (its phrases still see the news).
+    assert all(opening.scores[t] < long_.scores[t] for t in ("funds_hold", "store_closure"))
 
 
 def test_a_topic_told_late_in_another_language_is_read_in_its_passages(trained):  # noqa: F811
