@@ -8,7 +8,8 @@
    encoders (`multilingual_english = true`), and with the deeper reading (`max_windows = 3`,
    `cascade_margin = 0.05`: three windows and close calls, the default until December 7, 2026);
    and, for information, English posts about none of the topics (most of a real day's).
-3. Bare `SentenceTransformer.encode` on the same texts in the same process: posts/s.
+3. Bare `SentenceTransformer.encode` on the same texts in the same process: posts/s at 128
+   tokens (the target's baseline, `BARE_TOKENS`) and at the tokens the classifier reads.
 4. A realistic day: 1,000 posts (75% English, 15% Chinese, 10% other languages, 120-600 words)
    classified in a fresh process: wall seconds (target < 60) and peak RSS (target < 1.5 GB),
    with the default settings and with the deeper reading.
@@ -164,17 +165,24 @@ TRAIN = """
     model = load_model(config)
     print(json.dumps({"backend": config_encoder(config).backend}))
     """
-ENCODE_BARE = textwrap.dedent("""
+# The baseline: bare encode of each post at 128 tokens, all-MiniLM-L6-v2's training length and what
+# the classifier's English window read until December 8, 2026; and, for information, at the
+# tokens the classifier reads now (`max_seq_length`), which is the encoder's own speed-up alone.
+BARE_TOKENS = 128
+ENCODE_BARE = textwrap.dedent(f"""
     from sentence_transformers import SentenceTransformer
     from classify.encoder import resolve_model
     st = SentenceTransformer(resolve_model(config.classify.model), device="cpu")
-    st.max_seq_length = config.classify.max_seq_length
-    texts = [f"{p['title']}. {p['body']}"[:700] for p in items]
-    t = time.perf_counter()
-    st.encode(texts, batch_size=config.classify.batch_size, normalize_embeddings=True)
-    encode_s = time.perf_counter() - t
-    print(json.dumps({"n": report.classified, "classify_s": classify_s, "encode_s": encode_s,
-                      "rss_classify_mb": rss_classify}))
+    texts = [f"{{p['title']}}. {{p['body']}}"[:700] for p in items]
+    st.encode(texts[:32], batch_size=config.classify.batch_size)   # warm-up, not timed
+    encode_s = {{}}
+    for tokens in ({BARE_TOKENS}, config.classify.max_seq_length):
+        st.max_seq_length = tokens
+        t = time.perf_counter()
+        st.encode(texts, batch_size=config.classify.batch_size, normalize_embeddings=True)
+        encode_s[tokens] = time.perf_counter() - t
+    print(json.dumps({{"n": report.classified, "classify_s": classify_s, "encode_s": encode_s,
+                      "tokens": config.classify.max_seq_length, "rss_classify_mb": rss_classify}}))
 """)
 
 
@@ -209,12 +217,14 @@ def main() -> None:
         for route, settings, folder in readings:
             speed = run_child(STORE_AND_CLASSIFY.replace("FILE", '"english.json"') + ENCODE_BARE,
                               folder, settings)
-            n = speed["n"]
-            print(f"{route}: classify {n} English posts of ~120 words: {speed['classify_s']:.1f} s = "
-                  f"{n / speed['classify_s']:.0f} posts/s (target >= 150; peak RSS "
-                  f"{speed['rss_classify_mb']:.0f} MB); bare SentenceTransformer.encode, same "
-                  f"process: {n / speed['encode_s']:.0f} posts/s; ratio "
-                  f"{speed['encode_s'] / speed['classify_s']:.1f}x (target >= 2.5x)")
+            n, classify_s, tokens = speed["n"], speed["classify_s"], speed["tokens"]
+            bare, same = speed["encode_s"][str(BARE_TOKENS)], speed["encode_s"][str(tokens)]
+            print(f"{route}: classify {n} English posts of ~120 words: {classify_s:.1f} s = "
+                  f"{n / classify_s:.0f} posts/s (target >= 150; peak RSS "
+                  f"{speed['rss_classify_mb']:.0f} MB); bare SentenceTransformer.encode at "
+                  f"{BARE_TOKENS} tokens, same process: {n / bare:.0f} posts/s; ratio "
+                  f"{bare / classify_s:.1f}x (target >= 2.5x); at the {tokens} tokens the "
+                  f"classifier reads: {n / same:.0f} posts/s, {same / classify_s:.1f}x")
             # Nearly all of those posts carry a topic; most of a real day's English posts carry none.
             quiet_speed = run_child(STORE_AND_CLASSIFY.replace("FILE", '"quiet.json"') + textwrap.dedent("""
                 print(json.dumps({"n": report.classified, "tagged": report.tagged,
