@@ -19,7 +19,7 @@ YESTERDAY = DAY - timedelta(days=1)
 
 def angle(degrees: float) -> np.ndarray:
     """A unit vector in one plane: the cosine of two of them is the cosine of their angle apart.
-    Posts link by embedding at cosine ≥ 0.78 (under ~38.7° apart)."""
+    Posts link by embedding at cosine ≥ 0.73 (under ~43° apart)."""
     v = np.zeros(32, dtype=np.float32)
     v[0], v[1] = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
     return v
