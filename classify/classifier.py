@@ -38,6 +38,7 @@ import numpy as np
 from classify.language import detect_language
 from classify.lexicon import CALIBRATION_KEYWORD_LANGUAGES, KEYWORD_LANGUAGES, Lexicon
 from classify.ngrams import NgramModel, phrase_text
+from classify.textprep import without_cjk
 from classify.windows import MAX_WINDOWS, PASSAGE_CHARS, clean_post, window_texts
 
 log = logging.getLogger(__name__)
@@ -200,6 +201,14 @@ class Head:
         return head
 
 
+def english_reading(title: str, body: str, lang: str, multilingual: bool) -> tuple[str, str]:
+    """The (title, body) the English encoder reads of a cleaned post: an English post's CJK runs
+    left out (`without_cjk`), unless that encoder reads every language itself."""
+    if lang != "en" or multilingual:
+        return title, body
+    return without_cjk(title), without_cjk(body)
+
+
 @dataclass
 class TopicModel:
     version: str
@@ -283,7 +292,8 @@ class TopicModel:
         read_idx = sorted({*(i for i, r in enumerate(routes) if r in ("en", "en+ml")),
                            *(i for i, lang in enumerate(detected) if lang == "en")})
         if read_idx:
-            windows = [window_texts(*cleaned[i], max_windows=self.max_windows) for i in read_idx]
+            windows = [window_texts(*english_reading(*cleaned[i], detected[i], self.multilingual),
+                                    max_windows=self.max_windows) for i in read_idx]
             flat = encoder.encode([w for ws in windows for w in ws])
             # Every window through the head at once: its nearest-example search is then one
             # matrix product, not one per post (~8% of a run over 1,000 short English posts).

@@ -137,3 +137,15 @@ def strip_boilerplate(text: str) -> str:
     while kept and kept[-1] == "":
         kept.pop()
     return "\n".join(kept)
+
+
+# Runs of CJK ideographs, kana, CJK punctuation and full-width forms.
+_CJK_RUN = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+")
+
+
+def without_cjk(text: str) -> str:
+    """`text` without its CJK runs: what the English encoder reads of an English post. A Chinese
+    forum thread that quotes an English notice is detected as English, and the encoder spends a
+    token on each Chinese character of its title and forum chrome, filling its 64 before the notice;
+    the phrase model, the lexicon and the multilingual vector still read the whole text."""
+    return re.sub(r"[ \t]{2,}", " ", _CJK_RUN.sub(" ", text)).strip()

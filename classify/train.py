@@ -35,6 +35,7 @@ from classify.classifier import (
     blend,
     centre_key,
     centred,
+    english_reading,
     is_chinese,
     multilingual_text,
     neighbour_evidence,
@@ -54,7 +55,7 @@ from crackdown.config import Config
 
 log = logging.getLogger(__name__)
 
-TRAINER_VERSION = "20"  # bump when training changes in a way that should invalidate cached models
+TRAINER_VERSION = "21"  # bump when training changes in a way that should invalidate cached models
 CORRECTION_WEIGHT = 3.0
 # Inverse regularisation per route, chosen on dev F1: embeddings are dense and few (384),
 # n-gram features sparse and many, so the n-gram heads need a looser penalty.
@@ -298,7 +299,8 @@ def train(config: Config, examples: list[dict], dev: list[dict], encoder, versio
     else:
         en_rows = np.array([not is_chinese(p[2]) for p in prepared], dtype=bool)
     idx = np.where(en_rows)[0]
-    emb = cached.encode([window_texts(prepared[i][0], prepared[i][1], 1)[0] for i in idx])
+    readings = [english_reading(*prepared[i], multilingual) for i in idx]
+    emb = cached.encode([window_texts(title, body, 1)[0] for title, body in readings])
     en_probs = np.column_stack([_oof_probs(emb, y[idx, j], w[idx], EMBEDDING_C,
                                            neighbours=EN_NEIGHBOUR_WEIGHT)
                                 for j in range(y.shape[1])])

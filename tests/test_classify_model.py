@@ -273,6 +273,39 @@ def test_the_topic_deep_in_a_long_english_post_is_found(trained):  # noqa: F811
     assert all(opening.scores[t] < long_.scores[t] for t in ("funds_hold", "store_closure"))
 
 
+def test_a_chinese_thread_quoting_an_english_notice_is_read_for_the_notice(trained):  # noqa: F811
+    """A Chinese seller forum thread that quotes Amazon's English deactivation notice is detected
+    as English; its Chinese title and forum chrome would fill the encoder's 64 tokens before the
+    notice, so the English encoder reads the English alone (the lexicon and phrases read it all)."""
+    from classify.classifier import english_reading
+
+    _, config, model = trained
+    title = "美国站新号刚下店就被停用了，邮件说要补充材料，大家帮忙看看怎么申诉"
+    body = ("所在版块：亚马逊运营交流 楼主：深圳小卖家 发帖18次 回帖互动302次 积分1250 注册时间2019年 "
+            "最后登录：昨天 原帖如下：\n"
+            "Hello, your Amazon seller account has been deactivated and your listings have been removed "
+            "from the site. Funds in your account will be held while we review the information you "
+            "provide. Why did this happen? We found that you may be operating more than one selling "
+            "account, which is not allowed under our policies. How do I reactivate my account? Submit "
+            "an appeal with a plan of action that explains the root cause, the actions you have "
+            "taken and the steps you will take to prevent this in the future, together with the "
+            "documents listed below. If you do not appeal, your account will remain deactivated "
+            "and we will not be able to transfer the funds in your account to you.")
+    notice = body[body.index("Hello"):]
+    title_read, body_read = english_reading(title, body, "en", False)
+    assert title_read == "" and body_read.endswith(notice) and len(body_read) < len(notice) + 20
+    assert english_reading(title, body, "zh", False) == (title, body)   # other routes read it whole
+    assert english_reading(title, body, "en", True) == (title, body)    # a multilingual encoder too
+    read = model.predict([title], [body], ["zh"], **_encoders(config))[0]
+    assert read.lang == "en" and "store_closure" in read.labels, read.scores
+    model.multilingual = True   # the same encoder reading the Chinese too, for comparison
+    try:
+        whole = model.predict([title], [body], ["zh"], **_encoders(config))[0]
+    finally:
+        model.multilingual = False
+    assert read.scores["store_closure"] > whole.scores["store_closure"]
+
+
 def test_a_topic_told_late_in_another_language_is_read_in_its_passages(trained):  # noqa: F811
     """A German report on fees and logistics whose last paragraph tells of closures: the whole
     reading (256 tokens) stops partway into it, the paragraph's passage reads as closures, and the post's

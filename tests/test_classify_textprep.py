@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from classify.language import detect_language
-from classify.textprep import strip_boilerplate
+from classify.textprep import strip_boilerplate, without_cjk
 from classify.windows import MAX_WINDOWS, WINDOW_CHARS, body_windows, window_texts
 
 FURNITURE = [
@@ -148,3 +148,16 @@ def test_a_posts_passages_add_their_best_reading_to_its_whole_one():
     passages = np.array([[0.9, 0.1], [0.3, 0.2], [0.1, 0.9]])   # two of post 0, one of post 2
     pooled = pool_passages(whole, passages, [0, 0, 2])
     assert np.allclose(pooled, [[0.55, 0.4], [0.1, 0.1], [0.3, 0.7]])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Amazon suspended 600 brands", "Amazon suspended 600 brands"),       # English: untouched
+    ("美亚新账号被封，如何申诉？ Your seller account has been deactivated.",
+     "Your seller account has been deactivated."),                       # title and full-width marks
+    ("所在分类: Amazon 发帖24次 Dear Seller,\nWe are reviewing your account.",
+     ": Amazon 24 Dear Seller,\nWe are reviewing your account."),          # line breaks stay
+    ("Rakuten の退店方法 guide", "Rakuten guide"),                            # kana too
+    ("封号潮", ""),
+])
+def test_without_cjk_keeps_what_the_english_encoder_reads(text, expected):
+    assert without_cjk(text) == expected
