@@ -3,7 +3,8 @@
 A post is cleaned of page furniture (`classify.textprep`), its language read from its own text
 (`classify.language`), and it takes one of four routes:
 - `en` — English (or every language, when the configured encoder is multilingual): the title
-  with each of up to `max_windows` body windows through the fast English encoder, one logistic
+  with each of up to `max_windows` body windows through the fast English encoder (the first
+  `max_seq_length` tokens of each, an English post's CJK runs left out), one logistic
   regression per topic on each window, the windows' scores pooled by their maximum (a topic that
   arrives in the third paragraph still counts); for an English post that reading is mixed half
   and half with the English phrase model's (`classify.ngrams`: word n-grams of the whole post);

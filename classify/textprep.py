@@ -11,6 +11,9 @@ such lines by rule:
 3. Repeated lines (menus printed twice) after their first occurrence.
 
 Rules are conservative: when in doubt a line stays. The title is never touched.
+
+`without_cjk` is the English encoder's own cut: an English post without its Chinese or Japanese
+runs (a Chinese seller forum's title and chrome around a quoted English notice).
 """
 
 from __future__ import annotations
