@@ -196,7 +196,8 @@ def _fold_probs(clf, vectors: np.ndarray, examples: np.ndarray, labels: np.ndarr
 def best_threshold(scores: np.ndarray, truth: np.ndarray, beta: float = 1.0,
                    min_precision: float = 0.0) -> float:
     """The threshold in [0.15, 0.85] with the best F-beta among those keeping `min_precision`
-    (the best F-beta overall when none does; 0.5 when there is no signal)."""
+    (the best F-beta overall when none does), the lowest of equals; 0.15 when `truth` holds no
+    positive."""
     truth = truth.astype(bool)
     best, best_key = 0.5, (-1, -1.0)
     for th in np.arange(0.15, 0.851, 0.025):
