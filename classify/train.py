@@ -199,7 +199,7 @@ def best_threshold(scores: np.ndarray, truth: np.ndarray, beta: float = 1.0,
     (the best F-beta overall when none does), the lowest of equals; 0.15 when `truth` holds no
     positive."""
     truth = truth.astype(bool)
-    best, best_key = 0.5, (-1, -1.0)
+    best, best_key = 0.15, (-1, -1.0)   # every threshold's key beats this one: the first is taken
     for th in np.arange(0.15, 0.851, 0.025):
         pred = scores >= th
         tp = float((pred & truth).sum())
