@@ -20,11 +20,11 @@ A post is cleaned of page furniture (`classify.textprep`), its language read fro
 - `zh` — Chinese without a multilingual encoder: a character n-gram TF-IDF model (the English
   encoder maps most Chinese characters to [UNK]).
 Each route's probabilities are blended with the keyword lexicon; each route has its own per-topic
-thresholds, chosen for recall (see train.py). The English encoder reads every English post, for
-the vector stored for `similar`; the multilingual vector stored for story grouping (a post's
-opening) is read where the `ml` or `en+ml` route did not read the opening, for the posts a
-cross-language story link can reach (`grouping_vectors`, asked by the stage:
-`crackdown.archive.cross_language`).
+thresholds, chosen for recall (see train.py), and Chinese posts on `ml` have theirs. The English
+encoder reads every English post, for the vector stored for `similar`; the multilingual vector
+stored for story grouping (a post's opening) is read where the `ml` or `en+ml` route did not read
+the opening, for the posts a cross-language story link can reach (`grouping_vectors`, asked by
+the stage: `crackdown.archive.cross_language`).
 """
 
 from __future__ import annotations
@@ -232,6 +232,7 @@ class TopicModel:
     ml_window_tokens: int = 128       # of an English post (its opening), read by the multilingual encoder
     ml_centres: dict = field(default_factory=dict)   # language -> mean multilingual training vector
     ml_passages: int = 0              # passages read besides the opening (reads_in_passages)
+    ml_chinese_thresholds: np.ndarray | None = None   # the ml route's, for Chinese posts
     _lexicon: Lexicon | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -332,7 +333,7 @@ class TopicModel:
                                  ml_encoder, ml_vectors)
         out = []
         for i, way in enumerate(routes):
-            thresholds = self.thresholds(way)
+            thresholds = self.thresholds(way, detected[i])
             labels = [t for j, t in enumerate(self.topics) if scores[i, j] >= thresholds[j]]
             out.append(Prediction(labels, {t: float(scores[i, j]) for j, t in enumerate(self.topics)},
                                   METHODS[way], detected[i], vectors.get(i), ml_vectors.get(i)))
@@ -422,10 +423,13 @@ class TopicModel:
         return self._openings([multilingual_text(*clean_post(t, b)) for t, b in zip(titles, bodies)],
                               ml_encoder)
 
-    def thresholds(self, route: str) -> np.ndarray:
+    def thresholds(self, route: str, lang: str | None = None) -> np.ndarray:
+        """A route's per-topic thresholds; on the ml route, a Chinese post (`lang`) has its own."""
         if route == "en+ml" and self.both_thresholds is not None:
             return self.both_thresholds
         if route == "ml" and self.ml is not None:
+            if is_chinese(lang) and self.ml_chinese_thresholds is not None:
+                return self.ml_chinese_thresholds
             return self.ml.thresholds
         if route == "zh" and self.zh_thresholds is not None:
             return self.zh_thresholds
@@ -441,6 +445,8 @@ class TopicModel:
             arrays["zh_thresholds"] = self.zh_thresholds
         if self.both_thresholds is not None:
             arrays["both_thresholds"] = self.both_thresholds
+        if self.ml_chinese_thresholds is not None:
+            arrays["ml_chinese_thresholds"] = self.ml_chinese_thresholds
         if self.ml_centres:
             arrays["ml_centre_langs"] = np.array(sorted(self.ml_centres))
             arrays["ml_centres"] = np.stack([self.ml_centres[k] for k in sorted(self.ml_centres)])
@@ -454,8 +460,11 @@ class TopicModel:
             "multilingual": self.multilingual, "max_windows": self.max_windows,
             "cascade_margin": self.cascade_margin, "ml_english": self.ml_english,
             "ml_window_tokens": self.ml_window_tokens, "ml_passages": self.ml_passages,
-            "thresholds": {route: dict(zip(self.topics, map(float, self.thresholds(route))))
-                           for route in ROUTES if route in ("en", "zh") or self.ml is not None},
+            "thresholds": {
+                **{route: dict(zip(self.topics, map(float, self.thresholds(route))))
+                   for route in ROUTES if route in ("en", "zh") or self.ml is not None},
+                **({"ml (Chinese)": dict(zip(self.topics, map(float, self.ml_chinese_thresholds)))}
+                   if self.ml_chinese_thresholds is not None else {})},
             "metrics": self.metrics,
         }, indent=2, ensure_ascii=False), encoding="utf-8")
 
@@ -470,6 +479,8 @@ class TopicModel:
                       for name, file in NGRAM_FILES.items()},
                    zh_thresholds=heads["zh_thresholds"] if "zh_thresholds" in heads else None,
                    both_thresholds=heads["both_thresholds"] if "both_thresholds" in heads else None,
+                   ml_chinese_thresholds=(heads["ml_chinese_thresholds"]
+                                          if "ml_chinese_thresholds" in heads else None),
                    lexicon_topics=lexicon_topics, metrics=meta.get("metrics", {}),
                    multilingual=meta.get("multilingual", False),
                    max_windows=meta.get("max_windows", 4),

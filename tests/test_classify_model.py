@@ -58,6 +58,8 @@ def test_model_directory_round_trips(trained):  # noqa: F811
     assert all(set(meta["thresholds"][route]) == set(config.topic_ids())
                for route in ("en", "ml", "en+ml"))
     assert np.array_equal(loaded.both_thresholds, model.both_thresholds)
+    assert np.array_equal(loaded.ml_chinese_thresholds, model.ml_chinese_thresholds)
+    assert set(meta["thresholds"]["ml (Chinese)"]) == set(config.topic_ids())
     assert loaded.ml_window_tokens == model.ml_window_tokens == config.classify.multilingual_window_tokens
     assert loaded.ml_passages == model.ml_passages == config.classify.multilingual_passages == 6
     assert (folder / "en_phrases.npz").exists()   # the English phrase model travels with it
@@ -341,6 +343,32 @@ def test_a_topic_told_late_in_another_language_is_read_in_its_passages(trained):
     assert passages.scores["funds_hold"] < 0.1   # the other topics stay where they were
 
 
+def test_chinese_posts_on_the_multilingual_route_have_thresholds_of_their_own(trained):  # noqa: F811
+    """Read in passages, Chinese posts take the route's chosen thresholds less a smaller shift than
+    the other languages (train.CHINESE_PASSAGE_THRESHOLD_SHIFT), and are judged against them."""
+    from classify.train import CHINESE_PASSAGE_THRESHOLD_SHIFT, PASSAGE_THRESHOLD_SHIFT
+
+    _, config, model = trained
+    chinese, others = model.thresholds("ml", "zh-tw"), model.thresholds("ml", "de")
+    assert np.array_equal(others, model.ml.thresholds)
+    raised = others > 0.05 + 1e-9    # a threshold at the floor may stay there
+    assert np.allclose((chinese - others)[raised],
+                       PASSAGE_THRESHOLD_SHIFT - CHINESE_PASSAGE_THRESHOLD_SHIFT)
+    posts = [("亚马逊封号潮", "大批卖家账号被封，店铺关闭，资金被冻结。", "zh"),
+             ("Amazon sperrt Händlerkonten", "Viele Verkäuferkonten wurden gesperrt, Shops geschlossen.",
+              "de")]
+    before = model.predict(*map(list, zip(*posts)), **_encoders(config))
+    assert "store_closure" in before[0].labels and "store_closure" in before[1].labels
+    saved = model.ml_chinese_thresholds
+    model.ml_chinese_thresholds = np.full(len(model.topics), 1.01)   # above any score
+    try:
+        after = model.predict(*map(list, zip(*posts)), **_encoders(config))
+    finally:
+        model.ml_chinese_thresholds = saved
+    assert after[0].labels == [] and after[1].labels == before[1].labels
+    assert after[0].scores == pytest.approx(before[0].scores)   # the scores do not move
+
+
 def test_each_route_is_calibrated_on_the_posts_it_serves():
     en_rows = np.array([True, False, True, False, False])          # training examples: English?
     dev_langs = np.array(["en", "de", "zh", "en"])
@@ -359,7 +387,8 @@ def test_each_route_is_calibrated_on_the_posts_it_serves():
                                       "DEV_WEIGHT", "LEXICON_WEIGHT", "MIN_CENTRE_EXAMPLES",
                                       "PHRASE_SHARE", "PHRASE_C", "EN_NEIGHBOUR_WEIGHT",
                                       "ML_NEIGHBOUR_WEIGHT", "NEIGHBOURS", "PASSAGE_CHARS",
-                                      "PASSAGE_THRESHOLD_SHIFT"])
+                                      "PASSAGE_THRESHOLD_SHIFT",
+                                      "CHINESE_PASSAGE_THRESHOLD_SHIFT"])
 def test_every_training_constant_is_part_of_the_model_version(monkeypatch, tmp_path, constant):
     """A cached model is reused only if it was trained the same way: its thresholds were chosen
     on scores that each of these constants shapes."""
