@@ -263,7 +263,7 @@ def test_the_topic_deep_in_a_long_english_post_is_found(trained):  # noqa: F811
     windows = window_texts("Notes from a hard quarter", news, 3)
     assert len(windows) == 3 and windows[-1].startswith(f"Notes from a hard quarter. {late}")
     titles, langs = ["Notes from a hard quarter"] * 2, ["en", "en"]
-    opening = model.predict(titles, [news], langs[:1], **_encoders(config))[0]
+    opening = model.predict(titles[:1], [news], langs[:1], **_encoders(config))[0]
     model.max_windows = 3
     try:
         short, long_ = model.predict(titles, [filler, news], langs, **_encoders(config))
