@@ -454,17 +454,18 @@ class TopicModel:
         for name, file in NGRAM_FILES.items():
             if getattr(self, name) is not None:
                 self._loaded(name).save(directory / file)
+        thresholds = {route: self.thresholds(route)
+                      for route in ROUTES if route in ("en", "zh") or self.ml is not None}
+        if self.ml_chinese_thresholds is not None:
+            thresholds["ml (Chinese)"] = self.ml_chinese_thresholds
         (directory / "model.json").write_text(json.dumps({
             "version": self.version, "topics": self.topics, "encoder": self.encoder_name,
             "ml_encoder": self.ml_encoder_name, "max_seq_length": self.max_seq_length,
             "multilingual": self.multilingual, "max_windows": self.max_windows,
             "cascade_margin": self.cascade_margin, "ml_english": self.ml_english,
             "ml_window_tokens": self.ml_window_tokens, "ml_passages": self.ml_passages,
-            "thresholds": {
-                **{route: dict(zip(self.topics, map(float, self.thresholds(route))))
-                   for route in ROUTES if route in ("en", "zh") or self.ml is not None},
-                **({"ml (Chinese)": dict(zip(self.topics, map(float, self.ml_chinese_thresholds)))}
-                   if self.ml_chinese_thresholds is not None else {})},
+            "thresholds": {name: dict(zip(self.topics, map(float, values)))
+                           for name, values in thresholds.items()},
             "metrics": self.metrics,
         }, indent=2, ensure_ascii=False), encoding="utf-8")
 
