@@ -69,7 +69,7 @@ DEV_WEIGHT = 3
 # How much the nearest training examples' evidence weighs in each encoder's head (see Head): its
 # log-odds move by weight x (mean cosine of the 3 nearest examples with the topic - of the 3
 # nearest without). e5's cosines sit in a narrower band than MiniLM's, hence the larger weight.
-# Chosen on dev and three real sets (README, "The classifier", step 3).
+# Chosen on dev and three real sets (docs/classifier-measurements.md, "Nearest examples").
 EN_NEIGHBOUR_WEIGHT = 10.0
 ML_NEIGHBOUR_WEIGHT = 20.0
 # A language's mean multilingual vector is taken from its examples once it has this many (see
@@ -78,7 +78,7 @@ MIN_CENTRE_EXAMPLES = 10
 # With passages read (`[classify] multilingual_passages`), the multilingual route's thresholds sit
 # this far below the chosen ones: chosen on the 33rd real set and dev (none: 0.801 and 0.906;
 # 0.05: 0.814 and 0.912; 0.10: 0.835 and 0.908; 0.15: 0.837 and 0.906, test 0.899 against 0.903
-# at 0.10), then confirmed on a set gathered afterwards (README, "Passages").
+# at 0.10), then confirmed on a set gathered afterwards (docs/classifier-measurements.md, "Passages").
 PASSAGE_THRESHOLD_SHIFT = 0.1
 # Chinese posts on that route take thresholds only this far below the chosen ones: e5 reads
 # Chinese most clearly of the languages it shares the route with, so a passage that mentions a
@@ -86,7 +86,7 @@ PASSAGE_THRESHOLD_SHIFT = 0.1
 # (precision 0.76 against recall 0.89 over four real sets' 180 Chinese posts). Offline, 0.05 read
 # those posts 0.831 against 0.806 (0.075 and 0.025: 0.818; none: 0.821, dev's Chinese 0.957
 # against 0.982), dev's and test's the same; a set of 115 gathered afterwards read 0.759 against
-# 0.746 (README, "Passages").
+# 0.746 (docs/classifier-measurements.md, "Passages").
 CHINESE_PASSAGE_THRESHOLD_SHIFT = 0.05
 MIN_THRESHOLD = 0.05
 
