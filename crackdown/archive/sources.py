@@ -61,6 +61,11 @@ def previous_item_count(db: Database, source_id: str) -> int | None:
     return row[0] if row else None
 
 
+def last_ok_at(db: Database, source_id: str) -> str | None:
+    row = db.execute("SELECT last_ok_at FROM sources WHERE id = ?", [source_id]).fetchone()
+    return row[0] if row else None
+
+
 def source_health(db: Database) -> list[dict]:
     """All sources with their health, worst first."""
     cursor = db.execute(

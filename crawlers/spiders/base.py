@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import scrapy
 from scrapy.exceptions import (
@@ -21,8 +22,9 @@ from twisted.internet.error import TimeoutError as TwistedTimeoutError
 from twisted.web._newclient import ResponseFailed
 from twisted.web.http import PotentialDataLoss
 
-from crackdown.archive import open_archive, posts, sources
+from crackdown.archive import open_archive, posts, sources, utcnow
 from crackdown.config import SourceConfig
+from crawlers import list_digests
 from crawlers.items import PostItem
 from crawlers.politeness import RETRY_AFTER_CAP_SECONDS
 
@@ -78,9 +80,13 @@ class SourceSpider(scrapy.Spider):
         self.lists_read = 0
         self.empty_reason: str | None = None
         self.skipped_old = 0
+        # Digest -> item count of the lists read this crawl, and of those the last complete
+        # crawl read (crawlers/list_digests.py; loaded at the first list).
+        self.list_digests_now: dict[str, int] = {}
+        self._list_digests_before: dict[str, int] | None = None
 
     async def start(self):
-        yield scrapy.Request(self.source.url, callback=self.parse, errback=self.on_error,
+        yield scrapy.Request(self.source.url, callback=self.parse_list, errback=self.on_error,
                              dont_filter=True)
 
     def on_error(self, failure) -> None:
@@ -115,6 +121,50 @@ class SourceSpider(scrapy.Spider):
         self.failures.append(reason)
 
     # --- incremental crawling ---------------------------------------------------------------
+    def parse_list(self, response) -> Iterator:
+        """The callback of a list request: `parse`, unless the response is the cached copy of a
+        list (revalidated with a 304) that the source's last complete crawl read. Then nothing
+        in it is new, and only its item count is taken, as that crawl counted it."""
+        digest = list_digests.list_digest(response.body, self.source, self.max_age_days())
+        if "cached" in response.flags:
+            count = self.list_digests_before().get(digest)
+            if count is not None:
+                self.items_seen += count
+                self.lists_read += 1
+                self.list_digests_now[digest] = count
+                log.info("%s: %s unchanged since the last complete crawl (%d items); not read "
+                         "again", self.source.id, response.url, count)
+                return
+        seen = self.items_seen
+        yield from self.parse(response) or ()
+        if self.items_seen > seen:   # a list with no items is read every time (and reported)
+            self.list_digests_now[digest] = self.items_seen - seen
+
+    def list_digests_before(self) -> dict[str, int]:
+        if self._list_digests_before is None:
+            self._list_digests_before = {}
+            if self._cache_dir():
+                db = open_archive(self.db_path)
+                try:
+                    last_ok_at = sources.last_ok_at(db, self.source.id)
+                finally:
+                    db.close()
+                self._list_digests_before = list_digests.load(
+                    self._cache_dir(), self.source.id, self._archive(), last_ok_at)
+        return self._list_digests_before
+
+    def _archive(self) -> str:
+        return str(Path(self.db_path).resolve())
+
+    def _cache_dir(self) -> str:
+        settings = getattr(self, "settings", None)
+        enabled = settings is not None and settings.getbool("HTTPCACHE_ENABLED")
+        return settings.get("HTTPCACHE_DIR", "") if enabled else ""
+
+    def max_age_days(self) -> int:
+        settings = getattr(self, "settings", None)
+        return settings.getint("CRACKDOWN_MAX_AGE_DAYS") if settings is not None else 0
+
     def new_only(self, items: list[PostItem]) -> list[PostItem]:
         """Drops items whose URL is archived already, and items the list itself shows to be too
         old (crawlers/list_age.py), so their pages are not fetched."""
@@ -127,9 +177,8 @@ class SourceSpider(scrapy.Spider):
         items = list(unique.values())
         self.items_seen += len(items)
         self.lists_read += 1
-        settings = getattr(self, "settings", None)
-        max_age = settings.getint("CRACKDOWN_MAX_AGE_DAYS") if settings is not None else 0
-        items, old = split_old(items, max_age, self.source.max_id_gap, self.source.timezone)
+        items, old = split_old(items, self.max_age_days(), self.source.max_id_gap,
+                               self.source.timezone)
         if old:
             self.skipped_old += len(old)
             log.info("%s: skipped %d old list items without fetching them (first: %s: %s)",
@@ -198,7 +247,12 @@ class SourceSpider(scrapy.Spider):
             sources.record_failure(db, self.source.id, "; ".join(self.failures[:3]),
                                    self.items_seen, self.new_items)
         else:
-            sources.record_success(db, self.source.id, self.items_seen, self.new_items)
+            at = utcnow()
+            sources.record_success(db, self.source.id, self.items_seen, self.new_items, at=at)
+            # Complete: every item of these lists is stored or dropped on purpose.
+            if self._cache_dir():
+                list_digests.save(self._cache_dir(), self.source.id, self.list_digests_now,
+                                  self._archive(), at)
 
     def _record_empty_streak(self, db) -> None:
         from crackdown.archive import empty_runs

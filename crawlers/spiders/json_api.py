@@ -146,8 +146,8 @@ class JsonApiSpider(SourceSpider):
                      if k != req.page_param] + [(req.page_param, str(page))]
             url = urlunsplit(parts._replace(query=urlencode(query)))
         # GET goes through the HTTP cache: ETag / Last-Modified make an unchanged list a 304.
-        return scrapy.Request(url, headers=headers, callback=self.parse, errback=self.on_error,
-                              dont_filter=True, meta=meta)
+        return scrapy.Request(url, headers=headers, callback=self.parse_list,
+                              errback=self.on_error, dont_filter=True, meta=meta)
 
     # --- responses --------------------------------------------------------------------------
     def parse(self, response):
