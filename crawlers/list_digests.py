@@ -54,7 +54,7 @@ def load(cache_dir: Path | str, source_id: str, archive: str,
     path = _path(cache_dir, source_id)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data["archive"] != archive or data["completed_at"] != last_ok_at or not last_ok_at:
+        if not last_ok_at or data["archive"] != archive or data["completed_at"] != last_ok_at:
             return {}
         return {str(k): int(v) for k, v in data["lists"].items()}
     except FileNotFoundError:

@@ -44,5 +44,5 @@ class KhorosSpider(FeedSpider):
             self.fail(f"no RSS <link> on the board page {response.url}; set url to the board feed "
                       "(…/rss/board?board.id=<Board>)")
             return
-        yield scrapy.Request(feed_url, callback=self.parse_list, errback=self.on_error, dont_filter=True,
-                             meta={"discovered_from": response.url})
+        yield scrapy.Request(feed_url, callback=self.parse_list, errback=self.on_error,
+                             dont_filter=True, meta={"discovered_from": response.url})
