@@ -58,9 +58,9 @@ def _health(db_path) -> dict:
         db.close()
 
 
-def _config(tmp_path, archive: str = "archive.db", **source):
-    config = write_config(tmp_path, [{"id": "news", "name": "News", "type": "feed",
-                                      "url": "", "fetch_articles": True, **source}])
+def _config(tmp_path, url: str, archive: str = "archive.db", **source):
+    config = write_config(tmp_path, [{"id": "news", "name": "News", "type": "feed", "url": url,
+                                      "fetch_articles": True, **source}])
     text = config.read_text(encoding="utf-8").replace(str(tmp_path / "archive.db"),
                                                       str(tmp_path / archive))
     config.write_text(text, encoding="utf-8")
@@ -71,7 +71,7 @@ def test_a_list_is_read_again_until_a_crawl_of_it_completes(tmp_path, http_serve
     statuses: list[int] = []
     gate = threading.Event()
     _serve(http_server, statuses, gate)
-    config = _config(tmp_path, url=http_server.base + "/feed")
+    config = _config(tmp_path, http_server.base + "/feed")
     db_path = tmp_path / "archive.db"
 
     # 1. Killed after the feed was fetched (and cached): one article stored, one in flight.
@@ -113,7 +113,7 @@ def test_a_list_is_read_again_until_a_crawl_of_it_completes(tmp_path, http_serve
     assert health["consecutive_failures"] == 0 and health["last_item_count"] == 2
 
     # 4. The source read differently (its configuration changed): the same body is read again.
-    config = _config(tmp_path, url=http_server.base + "/feed", strip_title_suffix=True)
+    config = _config(tmp_path, http_server.base + "/feed", strip_title_suffix=True)
     fourth = run_cli("--config", str(config), "crawl")
     assert fourth.returncode == 0, fourth.stderr
     assert statuses == [200, 304, 304, 304]
@@ -125,10 +125,10 @@ def test_a_second_archive_sharing_the_cache_reads_the_list_itself(tmp_path, http
     gate = threading.Event()
     gate.set()
     _serve(http_server, statuses, gate)
-    first = run_cli("--config", str(_config(tmp_path, url=http_server.base + "/feed")), "crawl")
+    first = run_cli("--config", str(_config(tmp_path, http_server.base + "/feed")), "crawl")
     assert first.returncode == 0, first.stderr
     # the same folder, so the same HTTP cache: the feed is answered 304 for the second archive
-    beside = _config(tmp_path, archive="beside.db", url=http_server.base + "/feed")
+    beside = _config(tmp_path, http_server.base + "/feed", archive="beside.db")
     second = run_cli("--config", str(beside), "crawl")
     assert second.returncode == 0, second.stderr
     assert statuses == [200, 304]
@@ -182,7 +182,7 @@ def test_a_list_whose_crawl_failed_is_read_and_reported_again(tmp_path, http_ser
             (b"" if status == 304 else served["body"].encode())
 
     http_server.routes["/feed"] = feed
-    config = _config(tmp_path, url=base + "/feed", fetch_articles=False)
+    config = _config(tmp_path, base + "/feed", fetch_articles=False)
     assert run_cli("--config", str(config), "crawl").returncode == 0
     served.update(etag='"v2"', body=cut)
     for failures in (1, 2):     # the second answer is a 304: the cut copy is read, and fails, again
